@@ -18,7 +18,7 @@ build: configure
 
 # Build and boot the default example; console on this terminal, Ctrl-A X quits.
 run: build
-	@$(BUILD)/tools/bh-run-default
+	@$(BUILD)/tests/harness/bh-qemu-run --interactive --image $(BUILD)/images/default.img
 
 # Every CTest test (unit, spec, proof, qemu, linux), then CTest's summary.
 test: build

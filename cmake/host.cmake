@@ -22,6 +22,8 @@ ExternalProject_Add(target
     BUILD_ALWAYS 1)
 endif()
 
+include(cmake/images.cmake)
+
 # Portable code, compiled for the host so tests run under ASan/UBSan.
 add_subdirectory(caps)
 add_subdirectory(vm)
@@ -29,4 +31,9 @@ add_subdirectory(kernel)
 add_subdirectory(userland)
 add_subdirectory(tools)
 add_subdirectory(tests)
+
+if(BH_WITH_TARGET)
+    # What `make run` boots at this stage: the kernel and the root task.
+    bh_image(default ROOTTASK ${BH_TARGET_DIR}/userland/roottask/roottask.elf)
+endif()
 add_subdirectory(proofs)

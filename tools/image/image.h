@@ -11,10 +11,10 @@
 #include <bulkhead/bootimage.h>
 
 struct bh_image_component {
-    const char *name;          /* at most BH_PAYLOAD_NAME_LEN-1 characters */
+    const char *name; /* at most BH_PAYLOAD_NAME_LEN-1 characters */
     enum bh_payload_kind kind;
-    const char *path;          /* read from this file, or ... */
-    const void *data;          /* ... from memory when path is NULL */
+    const char *path; /* read from this file, or ... */
+    const void *data; /* ... from memory when path is NULL */
     size_t size;
 };
 

@@ -10,6 +10,7 @@
 
 struct bh_qemu_opts {
     const char *image;         /* -kernel */
+    const char *machine;       /* "virt,virtualization=on,gic-version=3" when NULL */
     const char *cpu;           /* "cortex-a72" when NULL */
     unsigned smp;              /* 1 when 0 */
     unsigned mem_mib;          /* 1024 when 0 */
@@ -18,11 +19,11 @@ struct bh_qemu_opts {
     size_t nexpect;
     const char *const *reject; /* any of these fails the run (a panic line always does) */
     size_t nreject;
-    const char *log_path;      /* console copy, or NULL */
-    bool interactive;          /* console on this terminal (stdio), Ctrl-A X quits */
-    bool icount;               /* -icount shift=0 for instruction counting */
-    bool quiet;                /* do not echo the console to stdout */
-    const char *const *extra;  /* further QEMU arguments */
+    const char *log_path;     /* console copy, or NULL */
+    bool interactive;         /* console on this terminal (stdio), Ctrl-A X quits */
+    bool icount;              /* -icount shift=0 for instruction counting */
+    bool quiet;               /* do not echo the console to stdout */
+    const char *const *extra; /* further QEMU arguments */
     size_t nextra;
 };
 

@@ -15,11 +15,11 @@
 
 #include <stdint.h>
 
-#define BH_PAYLOAD_MAGIC "BHPAYLD1"
-#define BH_PAYLOAD_VERSION 1u
+#define BH_PAYLOAD_MAGIC       "BHPAYLD1"
+#define BH_PAYLOAD_VERSION     1u
 #define BH_PAYLOAD_MAX_ENTRIES 64u
-#define BH_PAYLOAD_NAME_LEN 32u
-#define BH_PAYLOAD_ALIGN 4096u
+#define BH_PAYLOAD_NAME_LEN    32u
+#define BH_PAYLOAD_ALIGN       4096u
 
 enum bh_payload_kind {
     BH_PAYLOAD_ROOTTASK = 1, /* ELF64 AArch64 executable: the first EL0 thread */

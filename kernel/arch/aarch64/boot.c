@@ -1,0 +1,190 @@
+/*
+ * Boot flow (docs/ARCHITECTURE.md "Boot"): head.S checked we are at EL2,
+ * cleared BSS and set a stack; kmain finds the platform in the device tree,
+ * turns on the MMU, brings up the GIC and the timer, loads the root task and
+ * drops to it at EL0.
+ */
+#include <arch/gic.h>
+#include <arch/mmu.h>
+#include <arch/psci.h>
+#include <arch/regs.h>
+#include <arch/sysreg.h>
+#include <arch/timer.h>
+#include <bulkhead/bootimage.h>
+#include <kernel/bootmem.h>
+#include <kernel/console.h>
+#include <kernel/platform.h>
+#include <kernel/roottask.h>
+#include <kernel/thread.h>
+#include <vm/stage2.h>
+
+#include <libfdt.h>
+
+#define KERNEL_STACK_SIZE 16384u
+#define TICK_US           10000u /* scheduling tick until the core scheduler sets deadlines */
+
+struct percpu percpu0;
+/* Kernel stack for exceptions and everything after boot (boot_stack is head.S's). */
+static uint8_t kernel_stack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+
+extern char _text[], _end[];
+void arch_restore_regs(struct arch_regs *r) __attribute__((noreturn));
+void kernel_timer_start(unsigned intid, uint64_t period_ticks);
+
+static struct platform plat;
+static struct bootmem bootmem;
+
+/* Called by head.S when entered at EL1 or EL3: the console is the fallback. */
+void boot_wrong_el(uint64_t el, uint64_t dtb)
+{
+    (void)dtb;
+    console_init(0x09000000);
+    kprintf("\nBulkhead must be started at EL2, but it was entered at EL%lu.\n", (unsigned long)el);
+    if (el == 1) {
+        kprintf("Start QEMU with -M virt,virtualization=on (or enable EL2 in the boot loader).\n");
+    } else {
+        kprintf("Firmware at EL3 must drop to EL2 (non-secure) before starting Bulkhead.\n");
+    }
+}
+
+static const void *find_fdt(uint64_t x0)
+{
+    /* The Linux boot protocol passes it in x0; QEMU loading an ELF does not, but
+     * places it at the base of RAM (documented fallback). */
+    if (x0 != 0 && fdt_check_header((const void *)(uintptr_t)x0) == 0) {
+        return (const void *)(uintptr_t)x0;
+    }
+    const void *ram_base = (const void *)(uintptr_t)0x40000000ull;
+    if (fdt_check_header(ram_base) == 0) {
+        return ram_base;
+    }
+    return NULL;
+}
+
+static void print_platform(void)
+{
+    kprintf("platform: %s%s\n", plat.model[0] ? plat.model : "(no model)",
+            plat.from_fdt ? " (from the device tree)" : "");
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < plat.nram; i++) {
+        kprintf("  memory  0x%010lx-0x%010lx (%lu MiB)\n", (unsigned long)plat.ram[i].base,
+                (unsigned long)(plat.ram[i].base + plat.ram[i].size - 1),
+                (unsigned long)(plat.ram[i].size >> 20));
+        ram += plat.ram[i].size;
+    }
+    kprintf("  cpus    %u\n", plat.ncpus);
+    kprintf("  console PL011 at 0x%lx (INTID %u)\n", (unsigned long)plat.uart.base,
+            plat.uart_intid);
+    kprintf("  gic     GICv3 distributor 0x%lx, redistributors 0x%lx (+0x%lx)\n",
+            (unsigned long)plat.gicd.base, (unsigned long)plat.gicr.base,
+            (unsigned long)plat.gicr.size);
+    kprintf("  timer   PPIs: EL2 physical %u, virtual %u, EL1 physical %u\n", plat.timer_hyp_intid,
+            plat.timer_virt_intid, plat.timer_phys_intid);
+    kprintf("  psci    %s\n", plat.psci == PSCI_SMC   ? "SMC"
+                              : plat.psci == PSCI_HVC ? "HVC (unusable at EL2)"
+                                                      : "none");
+    (void)ram;
+}
+
+/* Polled check that the EL2 timer interrupt reaches us through the GIC. */
+static void timer_selftest(void)
+{
+    gic_enable(plat.timer_hyp_intid);
+    uint64_t start = timer_now();
+    timer_set_deadline(start + timer_us_to_ticks(1000));
+    for (uint64_t spins = 0; spins < 100000000ull; spins++) {
+        if ((READ_SYSREG(isr_el1) & (1u << 7)) != 0) { /* ISR_EL1.I: IRQ pending */
+            unsigned intid = gic_ack();
+            uint64_t waited = timer_now() - start;
+            gic_eoi(intid);
+            gic_deactivate(intid);
+            timer_cancel();
+            if (intid != plat.timer_hyp_intid) {
+                panic("timer self-test: expected INTID %u, got %u", plat.timer_hyp_intid, intid);
+            }
+            kprintf("timer: %lu Hz; EL2 timer interrupt (INTID %u) after %lu us\n",
+                    (unsigned long)timer_freq(), intid, (unsigned long)timer_ticks_to_us(waited));
+            return;
+        }
+    }
+    panic("timer self-test: the EL2 timer interrupt never arrived");
+}
+
+static void setup_bootmem(void)
+{
+    bootmem_init(&bootmem);
+    for (unsigned i = 0; i < plat.nram; i++) {
+        if (bootmem_add(&bootmem, plat.ram[i].base, plat.ram[i].size) != BH_OK) {
+            panic("boot: bad or overlapping memory range 0x%lx", (unsigned long)plat.ram[i].base);
+        }
+    }
+    uint64_t kstart = (uint64_t)(uintptr_t)_text;
+    uint64_t kend = align_up((uint64_t)(uintptr_t)_end, BH_PAYLOAD_ALIGN);
+    const struct bh_payload_header *h = payload_find();
+    if (h != NULL) {
+        kend += h->size;
+    }
+    bh_error_t err = bootmem_reserve(&bootmem, kstart, kend - kstart);
+    if (err == BH_OK && plat.from_fdt) {
+        err = bootmem_reserve(&bootmem, plat.dtb_base, plat.dtb_size);
+    }
+    for (unsigned i = 0; err == BH_OK && i < plat.nreserved; i++) {
+        err = bootmem_reserve(&bootmem, plat.reserved[i].base, plat.reserved[i].size);
+    }
+    if (err != BH_OK) {
+        panic("boot: too many reserved memory ranges");
+    }
+}
+
+void kmain(uint64_t x0)
+{
+    const void *fdt = find_fdt(x0);
+    const char *why = fdt != NULL ? platform_from_fdt(fdt, &plat) : "none found";
+    if (why != NULL) {
+        platform_fallback(&plat);
+    }
+    console_init(plat.uart.base);
+    kprintf("\nBulkhead separation hypervisor (AArch64, EL2)\n");
+    if (why != NULL) {
+        kprintf("platform: no usable device tree (%s); using the QEMU virt fallback\n", why);
+    }
+    print_platform();
+
+    mmu_init(&plat);
+    percpu0.kstack_top = (uint64_t)(uintptr_t)(kernel_stack + KERNEL_STACK_SIZE);
+    percpu0.mpidr_aff = (uint32_t)(READ_SYSREG(mpidr_el1) & 0xffffffu);
+    WRITE_SYSREG(tpidr_el2, (uint64_t)(uintptr_t)&percpu0);
+    /* Lower ELs may not use FP/SIMD or SVE until a vCPU owns the FP state;
+     * no trapping of debug or AArch32 coprocessor registers needed yet. */
+    WRITE_SYSREG(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ | CPTR_TFP);
+    WRITE_SYSREG(hstr_el2, 0);
+    WRITE_SYSREG(vtcr_el2, s2_vtcr(mmu_pa_range()));
+    ISB();
+    kprintf("mmu: EL2 stage 1 on (W^X); stage 2 VTCR_EL2 0x%lx\n",
+            (unsigned long)READ_SYSREG(vtcr_el2));
+
+    const char *gerr =
+        gic_init(plat.gicd.base, plat.gicr.base, plat.gicr.size, READ_SYSREG(mpidr_el1));
+    if (gerr != NULL) {
+        panic("gic: %s", gerr);
+    }
+    kprintf("gic: GICv3 ready, %u interrupt IDs, IIDR 0x%08x\n", gic_num_intids(), gic_iidr());
+    timer_init();
+    psci_init(plat.psci);
+    timer_selftest();
+
+    setup_bootmem();
+    uint64_t ram = 0;
+    for (unsigned i = 0; i < plat.nram; i++) {
+        ram += plat.ram[i].size;
+    }
+    struct bootinfo_facts facts = {timer_freq(), plat.ncpus, ram};
+    struct thread *rt = roottask_create(&bootmem, &facts);
+    thread_set_root(rt);
+    kprintf("boot: %lu MiB of RAM free for user level\n",
+            (unsigned long)(bootmem_free_bytes(&bootmem) >> 20));
+
+    gic_enable(plat.timer_hyp_intid);
+    kernel_timer_start(plat.timer_hyp_intid, timer_us_to_ticks(TICK_US));
+    arch_restore_regs(schedule());
+}

@@ -1,0 +1,151 @@
+/*
+ * Static time-partition schedule (ARINC 653 style): a major frame of windows,
+ * each owned by a partition; validation and window lookup.
+ * Design: kernel/core/SCHED.md.
+ */
+#include <kernel/sched.h>
+
+static struct bh_schedule active_schedule;
+static bool schedule_active;
+static uint64_t frame_start; /* time the first major frame began */
+
+/*@ requires \valid_read(s) || s == \null;
+    requires \valid(bad_window);
+    assigns *bad_window;
+    ensures \result == BH_OK || \result == BH_E_INVALID_ARGUMENT || \result == BH_E_RANGE;
+    ensures s == \null ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures \result == BH_OK ==>
+            0 < s->major_frame <= BH_SCHED_TIME_MAX &&
+            0 < s->num_windows <= BH_SCHED_MAX_WINDOWS &&
+            (\forall integer i; 0 <= i < s->num_windows ==>
+                s->windows[i].length > 0 &&
+                s->windows[i].partition < BH_SCHED_MAX_PARTITIONS &&
+                s->windows[i].offset + s->windows[i].length <= s->major_frame) &&
+            (\forall integer i; 0 < i < s->num_windows ==>
+                s->windows[i - 1].offset + s->windows[i - 1].length <= s->windows[i].offset);
+*/
+bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_window)
+{
+    *bad_window = BH_SCHED_MAX_WINDOWS;
+    if (s == NULL || s->major_frame == 0u || s->num_windows == 0u || s->reserved != 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (s->major_frame > BH_SCHED_TIME_MAX || s->num_windows > BH_SCHED_MAX_WINDOWS) {
+        return BH_E_RANGE;
+    }
+    uint64_t prev_end = 0u;
+    /*@ loop invariant 0 <= i <= s->num_windows;
+        loop invariant prev_end <= s->major_frame;
+        loop invariant i > 0 ==> prev_end == s->windows[i - 1].offset + s->windows[i - 1].length;
+        loop invariant \forall integer j; 0 <= j < i ==>
+                s->windows[j].length > 0 &&
+                s->windows[j].partition < BH_SCHED_MAX_PARTITIONS &&
+                s->windows[j].offset + s->windows[j].length <= s->major_frame;
+        loop invariant \forall integer j; 0 < j < i ==>
+                s->windows[j - 1].offset + s->windows[j - 1].length <= s->windows[j].offset;
+        loop assigns i, prev_end, *bad_window;
+        loop variant s->num_windows - i;
+    */
+    for (uint32_t i = 0; i < s->num_windows; i++) {
+        const struct bh_sched_window *w = &s->windows[i];
+        *bad_window = i;
+        if (w->length == 0u || w->reserved != 0u) {
+            return BH_E_INVALID_ARGUMENT;
+        }
+        if (w->partition >= BH_SCHED_MAX_PARTITIONS) {
+            return BH_E_RANGE;
+        }
+        if (w->offset < prev_end) {
+            return BH_E_INVALID_ARGUMENT; /* unsorted or overlapping */
+        }
+        if (w->offset >= s->major_frame || w->length > s->major_frame - w->offset) {
+            return BH_E_RANGE; /* ends past the major frame */
+        }
+        prev_end = w->offset + w->length;
+    }
+    *bad_window = BH_SCHED_MAX_WINDOWS;
+    return BH_OK;
+}
+
+bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now)
+{
+    if (s == NULL) {
+        if (schedule_active && sched_nonsystem_ready() != 0u) {
+            return BH_E_IN_USE;
+        }
+        schedule_active = false;
+        return BH_OK;
+    }
+    uint32_t bad;
+    bh_error_t err = sched_schedule_validate(s, &bad);
+    if (err != BH_OK) {
+        return err;
+    }
+    if (sched_nonsystem_ready() != 0u) {
+        return BH_E_IN_USE;
+    }
+    active_schedule = *s;
+    frame_start = now;
+    schedule_active = true;
+    return BH_OK;
+}
+
+bool sched_schedule_active(void)
+{
+    return schedule_active;
+}
+
+/* Window index containing offset, or num_windows for a gap. At most
+ * BH_SCHED_MAX_WINDOWS steps. */
+static uint32_t window_at(uint64_t off)
+{
+    for (uint32_t i = 0; i < active_schedule.num_windows && i < BH_SCHED_MAX_WINDOWS; i++) {
+        const struct bh_sched_window *w = &active_schedule.windows[i];
+        if (off < w->offset) {
+            break;
+        }
+        if (off - w->offset < w->length) {
+            return i;
+        }
+    }
+    return active_schedule.num_windows;
+}
+
+uint16_t partition_current(uint64_t now)
+{
+    if (!schedule_active || now < frame_start) {
+        return BH_SCHED_PARTITION_SYSTEM;
+    }
+    uint64_t off = (now - frame_start) % active_schedule.major_frame;
+    uint32_t i = window_at(off);
+    if (i >= active_schedule.num_windows) {
+        return BH_SCHED_PARTITION_SYSTEM;
+    }
+    return (uint16_t)active_schedule.windows[i].partition;
+}
+
+uint64_t partition_next_switch(uint64_t now)
+{
+    if (!schedule_active) {
+        return UINT64_MAX;
+    }
+    if (now < frame_start) {
+        return frame_start;
+    }
+    uint64_t off = (now - frame_start) % active_schedule.major_frame;
+    uint64_t base = now - off;
+    uint64_t next = active_schedule.major_frame; /* start of the next frame */
+    /* First window edge (start or end) after off. */
+    for (uint32_t i = 0; i < active_schedule.num_windows && i < BH_SCHED_MAX_WINDOWS; i++) {
+        const struct bh_sched_window *w = &active_schedule.windows[i];
+        if (w->offset > off) {
+            next = w->offset;
+            break;
+        }
+        if (w->offset + w->length > off) {
+            next = w->offset + w->length;
+            break;
+        }
+    }
+    return base + next;
+}

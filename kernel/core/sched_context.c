@@ -1,0 +1,123 @@
+/*
+ * SchedContext: budget and period, charging without underflow, periodic
+ * replenishment at release + k * period. Design: kernel/core/SCHED.md.
+ */
+#include <kernel/sched.h>
+
+/*@ requires \valid(sc);
+    assigns *sc;
+    ensures !sc->configured && sc->thread == \null && sc->remaining == 0;
+*/
+void sc_init(struct sched_context *sc)
+{
+    sc->budget = 0u;
+    sc->period = 0u;
+    sc->remaining = 0u;
+    sc->next_release = 0u;
+    sc->overruns = 0u;
+    sc->thread = NULL;
+    sc->configured = false;
+}
+
+/*@ requires \valid(sc);
+    requires now < BH_SCHED_NOW_MAX;
+    requires sc->thread == \null || \valid_read(sc->thread);
+    assigns sc->budget, sc->period, sc->remaining, sc->next_release, sc->configured;
+    behavior zero:
+      assumes budget == 0 || period == 0;
+      ensures \result == BH_E_INVALID_ARGUMENT;
+      ensures sc->budget == \old(sc->budget) && sc->period == \old(sc->period) &&
+              sc->remaining == \old(sc->remaining) &&
+              sc->next_release == \old(sc->next_release);
+    behavior range:
+      assumes budget != 0 && period != 0 && (budget > period || period > BH_SCHED_TIME_MAX);
+      ensures \result == BH_E_RANGE;
+      ensures sc->budget == \old(sc->budget) && sc->period == \old(sc->period) &&
+              sc->remaining == \old(sc->remaining) &&
+              sc->next_release == \old(sc->next_release);
+    behavior valid:
+      assumes budget != 0 && period != 0 && budget <= period && period <= BH_SCHED_TIME_MAX;
+      ensures \result == BH_OK || \result == BH_E_IN_USE;
+      ensures \result == BH_OK ==>
+              sc->budget == budget && sc->period == period && sc->remaining == budget &&
+              sc->next_release == now + period && sc->configured;
+    complete behaviors;
+    disjoint behaviors;
+*/
+bh_error_t sc_configure(struct sched_context *sc, uint64_t budget, uint64_t period, uint64_t now)
+{
+    if (budget == 0u || period == 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (budget > period || period > BH_SCHED_TIME_MAX) {
+        return BH_E_RANGE;
+    }
+    /* The release queue is sorted by next_release: do not move it under a
+     * throttled thread (unbind first). */
+    if (sc->thread != NULL && sc->thread->state == SCHED_THROTTLED) {
+        return BH_E_IN_USE;
+    }
+    sc->budget = budget;
+    sc->period = period;
+    sc->remaining = budget;
+    sc->next_release = now + period;
+    sc->configured = true;
+    return BH_OK;
+}
+
+/*@ requires \valid(sc);
+    requires sc->remaining <= sc->budget;
+    assigns sc->remaining, sc->overruns;
+    ensures sc->remaining <= \old(sc->remaining);
+    ensures consumed <= \old(sc->remaining) ==>
+            sc->remaining == \old(sc->remaining) - consumed && \result == 0 &&
+            sc->overruns == \old(sc->overruns);
+    ensures consumed > \old(sc->remaining) ==>
+            sc->remaining == 0 && \result == consumed - \old(sc->remaining) &&
+            (\old(sc->overruns) < UINT64_MAX ==> sc->overruns == \old(sc->overruns) + 1);
+    ensures sc->remaining <= sc->budget;
+*/
+uint64_t sc_charge(struct sched_context *sc, uint64_t consumed)
+{
+    if (consumed <= sc->remaining) {
+        sc->remaining -= consumed;
+        return 0u;
+    }
+    uint64_t over = consumed - sc->remaining;
+    sc->remaining = 0u;
+    if (sc->overruns < UINT64_MAX) {
+        sc->overruns++;
+    }
+    return over;
+}
+
+/*@ requires \valid(sc);
+    requires sc->configured && 0 < sc->period <= BH_SCHED_TIME_MAX;
+    requires sc->next_release < BH_SCHED_NOW_MAX && now < BH_SCHED_NOW_MAX;
+    assigns sc->remaining, sc->next_release;
+    behavior not_yet:
+      assumes now < sc->next_release;
+      ensures \result == \false;
+      ensures sc->remaining == \old(sc->remaining) && sc->next_release == \old(sc->next_release);
+    behavior due:
+      assumes now >= sc->next_release;
+      ensures \result == \true;
+      ensures sc->remaining == sc->budget;
+      ensures \exists integer k; k >= 1 &&
+              sc->next_release == \old(sc->next_release) + k * sc->period;
+      ensures sc->next_release > now && sc->next_release - sc->period <= now;
+    complete behaviors;
+    disjoint behaviors;
+*/
+bool sc_replenish(struct sched_context *sc, uint64_t now)
+{
+    if (now < sc->next_release) {
+        return false;
+    }
+    /* Skip every boundary passed while the context was not looked at: one
+     * division, no loop. */
+    uint64_t k = (now - sc->next_release) / sc->period + 1u;
+    sc->next_release += k * sc->period;
+    sc->remaining = sc->budget;
+    return true;
+}

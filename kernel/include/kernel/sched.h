@@ -1,0 +1,170 @@
+/*
+ * Portable scheduler: fixed-priority preemptive, round-robin among equal
+ * priorities, SchedContext budgets with periodic replenishment, optional
+ * static time-partition schedule. Design: kernel/core/SCHED.md.
+ *
+ * Single core; the caller holds the kernel lock (interrupts masked). No heap:
+ * struct sched_thread is embedded in the TCB and struct sched_context in the
+ * SchedContext object; the ready queues and the schedule are static.
+ *
+ * Kernel entry protocol: sched_charge(now) first (bills the time since the
+ * last charge to the current thread), then sched_tick(now) (releases
+ * replenished threads, rotates an expired timeslice), then any operations,
+ * then sched_choose(now) and program the timer with sched_next_deadline(now).
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <bulkhead/errors.h>
+#include <bulkhead/schedule.h>
+#include <kernel/types.h>
+
+enum sched_state {
+    SCHED_INACTIVE = 0, /* never made runnable, or suspended: in no queue */
+    SCHED_BLOCKED = 1,  /* waiting for an event (IPC, notification): in no queue */
+    SCHED_READY = 2,    /* in a ready queue (the running thread stays queued) */
+    SCHED_THROTTLED = 3 /* budget exhausted: in the release queue */
+};
+
+struct sched_thread;
+
+struct sched_context {
+    uint64_t budget;             /* ticks per period */
+    uint64_t period;             /* ticks */
+    uint64_t remaining;          /* budget left in the current period */
+    uint64_t next_release;       /* next replenishment: release time + k * period */
+    uint64_t overruns;           /* times a charge exceeded the remaining budget */
+    struct sched_thread *thread; /* bound thread or NULL (one thread per context) */
+    bool configured;
+};
+
+struct sched_thread {
+    struct sched_thread *next, *prev; /* ready queue or release queue links */
+    struct sched_context *sc;         /* NULL: no budget limit (system threads) */
+    uint8_t prio;
+    uint8_t state;      /* enum sched_state */
+    uint16_t partition; /* 0 = system */
+    uint16_t queue;     /* index of the ready queue it is in (valid when READY) */
+};
+
+/* Budget exhaustion reported by sched_charge: the kernel sends a timeout
+ * fault to the context's handler if one is set. */
+struct sched_event {
+    struct sched_context *sc;
+    struct sched_thread *thread;
+    uint64_t overrun; /* ticks consumed beyond the budget (0: exactly used up) */
+};
+
+/* One ready queue set: 256 FIFO lists and a two-level priority bitmap.
+ * summary bit w (w < 4) is set iff words[w] != 0 and no other summary bit is
+ * set; bit p%64 of words[p/64] is set iff list p is non-empty. */
+struct sched_rq {
+    uint64_t summary;
+    uint64_t words[4];
+    struct sched_thread *head[BH_SCHED_NUM_PRIOS];
+    struct sched_thread *tail[BH_SCHED_NUM_PRIOS];
+};
+
+/*@ predicate bit(integer x, integer k) = ((x >> k) & 1) == 1;
+
+    // Priority p is bit b = p % 64 of word w = p / 64; stated over (w, b)
+    // pairs so the provers need no division.
+    predicate rq_summary_ok(struct sched_rq *rq) =
+        \forall integer w; 0 <= w < 64 ==>
+            (bit(rq->summary, w) <==> (w < 4 && rq->words[w] != 0));
+    predicate rq_bits_ok(struct sched_rq *rq) =
+        \forall integer w, b; 0 <= w < 4 && 0 <= b < 64 ==>
+            (bit(rq->words[w], b) <==> rq->head[64 * w + b] != \null);
+    predicate rq_ends_ok(struct sched_rq *rq) =
+        \forall integer p; 0 <= p < 256 ==> (rq->head[p] == \null <==> rq->tail[p] == \null);
+    predicate rq_ok(struct sched_rq *rq) = rq_summary_ok(rq) && rq_bits_ok(rq) && rq_ends_ok(rq);
+
+    lemma bit_zero: \forall integer k; 0 <= k ==> !bit(0, k);
+
+    // Two facts about 64-bit words the SMT solvers cannot do over unbounded
+    // integers; trusted, and checked for every bit position by
+    // tests/unit/sched (test_bit_facts).
+    axiomatic BitFacts {
+      axiom top_bit: \forall integer x, r; 0 <= x < 18446744073709551616 && 0 <= r < 64 &&
+          (x >> r) != 0 && (r == 63 || (x >> (r + 1)) == 0) ==> bit(x, r);
+      axiom shift_mono: \forall integer x, r, k; 0 <= x && 0 <= r <= k && (x >> r) == 0 ==>
+          (x >> k) == 0;
+    }
+*/
+
+/* ---- sched.c: ready queues, choice, state changes, time ---- */
+
+/* Resets every queue; idle runs when nothing else may. timeslice: round-robin
+ * quantum in ticks (> 0). now: current time, start of accounting. */
+void sched_init(struct sched_thread *idle, uint64_t timeslice, uint64_t now);
+/* Initialises a thread's scheduling state: INACTIVE, no context. */
+void sched_thread_init(struct sched_thread *t, uint8_t prio, uint16_t partition);
+/* Changes priority; a READY thread moves to the tail of its new list. */
+void sched_set_priority(struct sched_thread *t, uint8_t prio);
+/* BH_E_RANGE if partition >= BH_SCHED_MAX_PARTITIONS. A READY thread is requeued. */
+bh_error_t sched_set_partition(struct sched_thread *t, uint16_t partition);
+
+/* BLOCKED/INACTIVE -> READY (tail of its list), or THROTTLED if its context
+ * has no budget left. No effect on a READY or THROTTLED thread. */
+void sched_make_runnable(struct sched_thread *t);
+/* -> BLOCKED, out of every queue. */
+void sched_block(struct sched_thread *t);
+/* -> INACTIVE, out of every queue (suspend, destroy). */
+void sched_remove(struct sched_thread *t);
+/* The current thread goes to the tail of its list (a new timeslice). */
+void sched_yield(void);
+
+/* Highest-priority READY thread allowed at now (see SCHED.md for windows and
+ * partition 0), or the idle thread. Becomes the current thread. */
+struct sched_thread *sched_choose(uint64_t now);
+struct sched_thread *sched_current(void);
+
+/* Bills now - last charge to the current thread's context. Returns true and
+ * fills *ev if the budget ran out (the thread is then THROTTLED). */
+bool sched_charge(uint64_t now, struct sched_event *ev);
+/* Releases throttled threads whose replenishment time has come and rotates
+ * the current thread if its timeslice has ended. Returns the number released. */
+unsigned sched_tick(uint64_t now);
+/* Earliest of: current budget exhaustion, next replenishment, next window
+ * boundary, timeslice end. UINT64_MAX if nothing is pending. */
+uint64_t sched_next_deadline(uint64_t now);
+
+/* Binding (one thread per context). BH_E_IN_USE if either is already bound,
+ * BH_E_INVALID_ARGUMENT if sc is not configured. */
+bh_error_t sched_bind(struct sched_thread *t, struct sched_context *sc);
+void sched_unbind(struct sched_thread *t);
+
+/* ---- sched_context.c ---- */
+
+void sc_init(struct sched_context *sc);
+/* budget 0 or period 0: BH_E_INVALID_ARGUMENT; budget > period or period >
+ * BH_SCHED_TIME_MAX: BH_E_RANGE. Full budget, first release at now + period. */
+bh_error_t sc_configure(struct sched_context *sc, uint64_t budget, uint64_t period, uint64_t now);
+/* Consumes min(consumed, remaining); returns the overrun (consumed beyond it). */
+uint64_t sc_charge(struct sched_context *sc, uint64_t consumed);
+/* If now >= next_release: full budget, next_release moves to the first
+ * release + k * period strictly after now. Returns true if refilled. */
+bool sc_replenish(struct sched_context *sc, uint64_t now);
+
+/* ---- partition.c ---- */
+
+/* Checks a schedule; on error *bad_window names the offending window (or
+ * BH_SCHED_MAX_WINDOWS for a frame-level error). */
+bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_window);
+/* Installs a schedule whose major frame starts at now; NULL removes it (plain
+ * priority scheduling). BH_E_IN_USE if threads of partitions other than 0 are
+ * READY (they would sit in the wrong queue): configure before starting them. */
+bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now);
+/* Number of READY threads of partitions other than 0 (sched.c, for the check above). */
+unsigned sched_nonsystem_ready(void);
+
+/* Read-only views for invariant checks (tests) and debug dumps. */
+const struct sched_rq *sched_debug_rq(unsigned q);
+const struct sched_thread *sched_debug_release_head(void);
+bool sched_schedule_active(void);
+/* Partition owning the time now (0 in gaps or without a schedule). */
+uint16_t partition_current(uint64_t now);
+/* Next window boundary strictly after now; UINT64_MAX without a schedule. */
+uint64_t partition_next_switch(uint64_t now);
+
+#endif

@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Frama-C/WP proof runner for Bulkhead (run through proofs/run-wp.sh).
+
+Reads proofs/core-paths.txt and proofs/wp-settings.txt, runs Frama-C/WP once
+per source file on the listed functions (the very files the kernel is built
+from), then checks and reports:
+  - every listed function exists and carries an ACSL contract;
+  - every WP goal of every listed function is proved;
+  - no function defined in a listed file has a contract without being listed;
+and writes <out>/report.txt (per function: goals, proved, by whom), the
+assumed contracts (declared-only functions), the coverage of the portable core,
+and the summary line "proved N/N goals in M functions". Exit 1 on any failure.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+CORE_DIRS = ["caps/src", "kernel/core", "vm/src"]
+ACSL_CLAUSE = re.compile(r"\b(requires|ensures|assigns)\b")
+
+
+def read_list(path):
+    entries = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            parts = line.split()
+            if len(parts) != 2:
+                sys.exit(f"{path}:{n}: expected 'file function', got {line!r}")
+            entries.append((parts[0], parts[1]))
+    return entries
+
+
+def read_settings(path):
+    args = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                args.append(line)
+    return args
+
+
+def function_defs(path):
+    """Functions defined in a clang-formatted C file: name -> (first, last) line.
+
+    A definition is a line at column 0 that opens a parameter list, the
+    signature ending at a line ending in ')' followed by a line '{'; the body
+    ends at the next '}' at column 0 (the project's clang-format style)."""
+    with open(path, errors="replace") as f:
+        lines = f.read().split("\n")
+    defs = {}
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = re.match(r"^[A-Za-z_][\w\s\*]*?\b(\w+)\(", line)
+        if m and not line.rstrip().endswith(";") and not line.startswith(("typedef", "struct ")):
+            j = i
+            while j < len(lines) and not lines[j].rstrip().endswith(")") and not lines[j].rstrip().endswith(";"):
+                j += 1
+            if j + 1 < len(lines) and lines[j].rstrip().endswith(")") and lines[j + 1].rstrip() == "{":
+                k = j + 2
+                while k < len(lines) and lines[k].rstrip() != "}":
+                    k += 1
+                defs[m.group(1)] = (i + 1, k + 1)
+                i = k + 1
+                continue
+        i += 1
+    return defs
+
+
+def specified_functions(printed):
+    """From frama-c -print output: names of functions (defined or declared)
+    whose contract has at least one requires/ensures/assigns clause, and the
+    subset that only has a declaration (no body) in the normalized program."""
+    with open(printed, errors="replace") as f:
+        text = f.read()
+    with_spec = set()
+    declared_only = set()
+    defined = set()
+    # A contract block "/*@ ... */" immediately followed by a prototype/definition.
+    for m in re.finditer(r"/\*@(.*?)\*/\s*\n([^\n]*?)\b(\w+)\(([^;{]*?)\)\s*(;|\n\{)", text, re.S):
+        spec, name, end = m.group(1), m.group(3), m.group(5)
+        if ACSL_CLAUSE.search(spec):
+            with_spec.add(name)
+            if end == ";":
+                declared_only.add(name)
+    for m in re.finditer(r"^[^\s/*#][^\n;]*?\b(\w+)\([^;{]*\)\s*\n\{", text, re.M):
+        defined.add(m.group(1))
+    return with_spec, declared_only - defined, defined
+
+
+def goal_prover(stats):
+    """Which prover closed a goal: Qed first, then the fastest-ranked prover."""
+    if stats.get("qed", {}).get("valid", 0):
+        return "Qed"
+    best = None
+    for k, v in stats.items():
+        if k in ("wp:main", "qed") or not v.get("valid", 0):
+            continue
+        name = k.split(":")[0]
+        rank = v.get("rank", 1 << 30)
+        if best is None or rank < best[1]:
+            best = (name, rank)
+    return best[0] if best else None
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: wp_runner.py <source-root> <output-dir>")
+    root, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    os.makedirs(out, exist_ok=True)
+    entries = read_list(os.path.join(root, "proofs/core-paths.txt"))
+    settings = read_settings(os.path.join(root, "proofs/wp-settings.txt"))
+    includes = sorted(
+        os.path.join(root, d, "include")
+        for d in ["caps", "vm", "kernel", "kernel/core"]
+        if os.path.isdir(os.path.join(root, d, "include"))
+    )
+    cpp = " ".join("-I" + d for d in includes)
+
+    files = []
+    for f, _ in entries:
+        if f not in files:
+            files.append(f)
+
+    failures = []
+    report = []
+    assumed = set()
+    proved_functions = set()
+    total_goals = total_proved = 0
+    t0 = time.time()
+
+    for f in files:
+        src = os.path.join(root, f)
+        listed = [fn for ff, fn in entries if ff == f]
+        if not os.path.isfile(src):
+            failures.append(f"{f}: no such file")
+            continue
+        tag = re.sub(r"[^\w]", "_", f)
+        session = os.path.join(out, "sessions", tag)
+        json_path = os.path.join(out, tag + ".json")
+        printed = os.path.join(out, tag + ".print.c")
+        log_path = os.path.join(out, tag + ".log")
+        for p in (json_path, printed):
+            if os.path.exists(p):
+                os.remove(p)
+        cmd = (
+            ["frama-c", src, "-cpp-extra-args=" + cpp]
+            + settings
+            + ["-wp-fct", ",".join(listed), "-wp-session", session, "-wp-report-json", json_path]
+            + ["-then", "-print", "-ocode", printed]
+        )
+        ft = time.time()
+        with open(log_path, "w") as log:
+            log.write(" ".join(cmd) + "\n")
+            log.flush()
+            rc = subprocess.call(cmd, cwd=out, stdout=log, stderr=subprocess.STDOUT)
+        dt = time.time() - ft
+        if rc != 0 or not os.path.exists(json_path) or not os.path.exists(printed):
+            failures.append(f"{f}: frama-c failed (exit {rc}), see {log_path}")
+            continue
+
+        with_spec, declared_only, _ = specified_functions(printed)
+        assumed |= declared_only
+        defs = function_defs(src)
+        with open(json_path) as jf:
+            results = json.load(jf).get("wp:functions", {})
+
+        for fn in sorted(set(defs) & with_spec - set(listed)):
+            failures.append(f"{f}: {fn} has a contract but is not on proofs/core-paths.txt")
+
+        report.append(f"== {f} ({dt:.0f} s)")
+        for fn in listed:
+            if fn not in defs:
+                failures.append(f"{f}: {fn} is listed but not defined there")
+                report.append(f"  {fn}: NOT DEFINED")
+                continue
+            if fn not in with_spec:
+                failures.append(f"{f}: {fn} has no contract (requires/ensures/assigns)")
+                report.append(f"  {fn}: NO CONTRACT")
+                continue
+            goals = results.get(fn, {})
+            n = p = 0
+            by = {}
+            unproved = []
+            for gname, stats in sorted(goals.items()):
+                main_stats = stats.get("wp:main", {})
+                n += main_stats.get("total", 0)
+                if main_stats.get("valid", 0) == main_stats.get("total", 0) and main_stats.get("total", 0):
+                    p += main_stats["total"]
+                    who = goal_prover(stats) or "?"
+                    by[who] = by.get(who, 0) + main_stats["total"]
+                else:
+                    unproved.append(gname)
+            total_goals += n
+            total_proved += p
+            who = ", ".join(f"{k} {v}" for k, v in sorted(by.items()))
+            report.append(f"  {fn}: {p}/{n} goals ({who})")
+            for g in unproved:
+                report.append(f"    UNPROVED {g}")
+                failures.append(f"{f}: {fn}: goal {g} not proved")
+            if not unproved:
+                proved_functions.add((f, fn))
+
+    # Coverage of the portable core: functions and lines whose contracts are
+    # fully proved, over every function defined in caps/src, kernel/core, vm/src.
+    cov = []
+    all_f = all_l = ok_f = ok_l = 0
+    for d in CORE_DIRS:
+        dpath = os.path.join(root, d)
+        df = dl = pf = pl = 0
+        if os.path.isdir(dpath):
+            for name in sorted(os.listdir(dpath)):
+                if not name.endswith(".c"):
+                    continue
+                rel = f"{d}/{name}"
+                for fn, (a, b) in function_defs(os.path.join(dpath, name)).items():
+                    df += 1
+                    dl += b - a + 1
+                    if (rel, fn) in proved_functions:
+                        pf += 1
+                        pl += b - a + 1
+        cov.append(f"  {d}: functions {pf}/{df}, lines {pl}/{dl}")
+        all_f, all_l, ok_f, ok_l = all_f + df, all_l + dl, ok_f + pf, ok_l + pl
+
+    def pct(a, b):
+        return f"{100.0 * a / b:.1f}%" if b else "n/a"
+
+    cov_line = (
+        f"coverage: functions {ok_f}/{all_f} ({pct(ok_f, all_f)}), "
+        f"lines {ok_l}/{all_l} ({pct(ok_l, all_l)}) of {', '.join(CORE_DIRS)} fully proved"
+    )
+    elapsed = time.time() - t0
+    summary = f"proved {total_proved}/{total_goals} goals in {len(entries)} functions"
+
+    lines = ["Bulkhead WP proof report", ""] + report + [""]
+    lines.append("assumed (contract on a declaration without a body): " + (", ".join(sorted(assumed)) or "none"))
+    lines += ["", cov_line] + cov + ["", f"time: {elapsed:.0f} s"]
+    if failures:
+        lines += ["", "FAILURES:"] + ["  " + x for x in failures]
+    lines += ["", summary]
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "report.txt"), "w") as rf:
+        rf.write(text)
+    sys.stdout.write(text)
+    if failures or total_proved != total_goals:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

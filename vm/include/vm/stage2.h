@@ -1,0 +1,238 @@
+/*
+ * Stage-2 translation tables (VMSAv8-64, 4 KiB granule), used for guest VMs and
+ * for EL0 server address spaces alike. See vm/README.md for the layout
+ * decisions; every bit position below is from the Arm ARM (D8 "The VMSAv8-64
+ * translation table format", stage 2 block and page descriptors, FWB off).
+ *
+ * Nothing here allocates: the root (8 KiB) and every next-level table (4 KiB,
+ * a PageTable object) are supplied by the caller, already retyped from untyped.
+ */
+#ifndef VM_STAGE2_H
+#define VM_STAGE2_H
+
+#include <bulkhead/errors.h>
+#include <kernel/types.h>
+
+/* Geometry: 40-bit IPA, walk starts at level 1 with two concatenated level-1
+ * tables (1024 entries, IPA bits [39:30]), then level 2 [29:21], level 3 [20:12]. */
+#define S2_IPA_BITS      40u
+#define S2_PA_BITS       48u /* output addresses the descriptors can hold */
+#define S2_START_LEVEL   1u
+#define S2_LAST_LEVEL    3u
+#define S2_ROOT_ENTRIES  1024u
+#define S2_TABLE_ENTRIES 512u
+#define S2_ROOT_SIZE     (S2_ROOT_ENTRIES * 8u)  /* 8 KiB, must be 8 KiB aligned */
+#define S2_TABLE_SIZE    (S2_TABLE_ENTRIES * 8u) /* 4 KiB, must be 4 KiB aligned */
+#define S2_PAGE_SIZE     (1ull << 12)
+#define S2_BLOCK_SIZE    (1ull << 21) /* level-2 block */
+#define S2_IPA_LIMIT     (1ull << S2_IPA_BITS)
+#define S2_PA_LIMIT      (1ull << S2_PA_BITS)
+
+/* Descriptor fields (stage 2). */
+#define S2_DESC_VALID           (1ull << 0)
+#define S2_DESC_TYPE_TABLE      (3ull) /* levels 1-2: table; level 3: page */
+#define S2_DESC_TYPE_BLOCK      (1ull) /* levels 1-2 only */
+#define S2_DESC_TYPE_MASK       (3ull)
+#define S2_MEMATTR_SHIFT        2u /* MemAttr[3:0] at bits [5:2] */
+#define S2_MEMATTR_MASK         (0xfull << 2)
+#define S2_MEMATTR_NORMAL_WB    (0xfull << 2) /* Outer WB (0b11xx), Inner WB (0bxx11) */
+#define S2_MEMATTR_DEVICE_NGNRE (0x1ull << 2) /* Device (0b00xx), nGnRE (0bxx01) */
+#define S2_S2AP_R               (1ull << 6)   /* S2AP[0]: read allowed */
+#define S2_S2AP_W               (1ull << 7)   /* S2AP[1]: write allowed */
+#define S2_SH_MASK              (3ull << 8)
+#define S2_SH_INNER             (3ull << 8)
+#define S2_SH_OUTER             (2ull << 8)
+#define S2_AF                   (1ull << 10)
+#define S2_XN_MASK              (3ull << 53)            /* XN[1:0] at bits [54:53] */
+#define S2_XN_NEVER             (2ull << 53)            /* 0b10: no execution at EL1 or EL0 */
+#define S2_OA_MASK              (0x0000fffffffff000ull) /* output address [47:12] */
+
+/* Rights, as in capability rights. */
+#define S2_RIGHT_READ  1u
+#define S2_RIGHT_WRITE 2u
+#define S2_RIGHT_EXEC  4u
+#define S2_RIGHTS_ALL  7u
+
+typedef enum s2_memtype {
+    S2_MEM_NORMAL = 0, /* Normal, inner+outer write-back, inner shareable */
+    S2_MEM_DEVICE = 1, /* Device-nGnRE (passthrough MMIO); never executable */
+} s2_memtype_t;
+
+typedef uint64_t s2_desc_t;
+
+/* A PageTable object: one next-level table. */
+typedef struct s2_table {
+    s2_desc_t entry[S2_TABLE_ENTRIES];
+} s2_table_t;
+
+/* The root of an address space: two concatenated level-1 tables. */
+typedef struct s2_root {
+    s2_desc_t entry[S2_ROOT_ENTRIES];
+} s2_root_t;
+
+/* One stage-2 address space (a VM, or an EL0 AddressSpace). */
+typedef struct s2_space {
+    s2_root_t *root;
+    uint16_t vmid;
+} s2_space_t;
+
+/* A leaf mapping as found by lookup or removed by unmap. */
+typedef struct s2_mapping {
+    ipaddr_t base;   /* first IPA of the page or block */
+    paddr_t base_pa; /* its output address */
+    paddr_t pa;      /* lookup: translation of the IPA asked for */
+    uint64_t size;   /* S2_PAGE_SIZE or S2_BLOCK_SIZE (or 1 GiB, never created here) */
+    unsigned level;  /* level of the leaf descriptor */
+    unsigned rights; /* S2_RIGHT_* */
+    s2_memtype_t type;
+    s2_desc_t desc; /* the raw descriptor */
+} s2_mapping_t;
+
+/* ---- register values for the architecture layer ---- */
+
+/* VTCR_EL2 for this layout: T0SZ=24 (40-bit IPA), SL0=0b01 (start at level 1),
+ * IRGN0=ORGN0=0b01 (walks write-back), SH0=0b11 (inner shareable), TG0=0b00
+ * (4 KiB), PS=pa_range (ID_AA64MMFR0_EL1.PARange, clamped to 0b101 = 48 bits),
+ * VS=0 (8-bit VMID), bit 31 RES1. Declared with its contract below. */
+
+/* VTTBR_EL2: BADDR = root PA, VMID in bits [55:48]. */
+uint64_t s2_vttbr(const s2_space_t *s);
+
+/* ---- pure descriptor helpers (proved; see proofs/core-paths.txt) ----
+ * The contracts state each field as an arithmetic bit slice:
+ * bits [hi:lo] of x == (x / 2^lo) % 2^(hi-lo+1). */
+
+/*@ requires 1 <= level <= 3;
+    assigns \nothing;
+    ensures \result == 39 - 9 * level; */
+unsigned s2_level_shift(unsigned level);
+
+/*@ requires 1 <= level <= 3;
+    assigns \nothing;
+    ensures level == 1 ==> \result == (ipa.ipa / 1073741824) % 1024 && \result < 1024;
+    ensures level == 2 ==> \result == (ipa.ipa / 2097152) % 512 && \result < 512;
+    ensures level == 3 ==> \result == (ipa.ipa / 4096) % 512 && \result < 512; */
+size_t s2_index(ipaddr_t ipa, unsigned level);
+
+/*@ requires 2 <= level <= 3;
+    requires pa.pa < 0x1000000000000;
+    requires level == 3 ==> pa.pa % 4096 == 0;
+    requires level == 2 ==> pa.pa % 2097152 == 0;
+    requires 1 <= rights <= 7;
+    requires type == S2_MEM_NORMAL || type == S2_MEM_DEVICE;
+    assigns \nothing;
+    ensures type_bits: (\result / 1) % 4 == (level == 3 ? 3 : 1);
+    ensures memattr: (\result / 4) % 16 == (type == S2_MEM_NORMAL ? 15 : 1);
+    ensures s2ap_r: (\result / 64) % 2 == ((rights & 1) != 0 ? 1 : 0);
+    ensures s2ap_w: (\result / 128) % 2 == ((rights & 2) != 0 ? 1 : 0);
+    ensures sh: (\result / 256) % 4 == (type == S2_MEM_NORMAL ? 3 : 2);
+    ensures af: (\result / 1024) % 2 == 1;
+    ensures res0_11: (\result / 2048) % 2 == 0;
+    ensures oa: (\result / 4096) % 0x1000000000 == pa.pa / 4096;
+    ensures res0_48_52: (\result / 0x1000000000000) % 32 == 0;
+    ensures xn: (\result / 0x20000000000000) % 4 == ((rights & 4) != 0 ? 0 : 2);
+    ensures res0_55_63: \result / 0x80000000000000 == 0; */
+s2_desc_t s2_encode_leaf(paddr_t pa, unsigned level, unsigned rights, s2_memtype_t type);
+
+/*@ requires table_pa.pa < 0x1000000000000 && table_pa.pa % 4096 == 0;
+    assigns \nothing;
+    ensures \result == table_pa.pa + 3;
+    ensures \result % 4 == 3 && (\result / 4096) * 4096 == table_pa.pa; */
+s2_desc_t s2_encode_table(paddr_t table_pa);
+
+/*@ assigns \nothing;
+    ensures \result <==> d % 2 == 1; */
+bool s2_desc_is_valid(s2_desc_t d);
+
+/*@ assigns \nothing;
+    ensures \result <==> (level < 3 && d % 4 == 3); */
+bool s2_desc_is_table(s2_desc_t d, unsigned level);
+
+/*@ assigns \nothing;
+    ensures level == 3 ==> (\result <==> d % 4 == 3);
+    ensures level != 3 ==> (\result <==> d % 4 == 1); */
+bool s2_desc_is_leaf(s2_desc_t d, unsigned level);
+
+/*@ assigns \nothing;
+    ensures \result == (d / 64) % 2 * S2_RIGHT_READ + (d / 128) % 2 * S2_RIGHT_WRITE +
+                       ((d / 0x20000000000000) % 4 == 0 ? S2_RIGHT_EXEC : 0);
+    ensures \result <= 7; */
+unsigned s2_desc_rights(s2_desc_t d);
+
+/*@ assigns \nothing;
+    ensures \result == S2_MEM_DEVICE <==> (d / 16) % 4 == 0;
+    ensures \result == S2_MEM_NORMAL || \result == S2_MEM_DEVICE; */
+s2_memtype_t s2_desc_memtype(s2_desc_t d);
+
+/*@ requires 1 <= level <= 3;
+    assigns \nothing;
+    ensures level == 1 ==> \result.pa == (d / 0x40000000) % 0x40000 * 0x40000000;
+    ensures level == 2 ==> \result.pa == (d / 0x200000) % 0x8000000 * 0x200000;
+    ensures level == 3 ==> \result.pa == (d / 0x1000) % 0x1000000000 * 0x1000;
+    ensures \result.pa < 0x1000000000000; */
+paddr_t s2_desc_oa(s2_desc_t d, unsigned level);
+
+/* Single-entry writes: the only places descriptors are stored. */
+
+/*@ requires \valid(table + (0 .. n - 1)) && idx < n;
+    assigns table[idx];
+    ensures table[idx] == d;
+    ensures \forall integer i; 0 <= i < n && i != idx ==> table[i] == \old(table[i]); */
+void s2_entry_set(s2_desc_t *table, size_t n, size_t idx, s2_desc_t d);
+
+/*@ requires \valid(table + (0 .. n - 1)) && idx < n;
+    assigns table[idx];
+    ensures table[idx] == 0 && \result == \old(table[idx]);
+    ensures \forall integer i; 0 <= i < n && i != idx ==> table[i] == \old(table[i]); */
+s2_desc_t s2_entry_clear(s2_desc_t *table, size_t n, size_t idx);
+
+/*@ requires \valid(table + (0 .. n - 1));
+    assigns table[0 .. n - 1];
+    ensures \forall integer i; 0 <= i < n ==> table[i] == 0; */
+void s2_entries_zero(s2_desc_t *table, size_t n);
+
+/*@ assigns \nothing;
+    ensures \result == 0x80003558 + (pa_range > 5 ? 5 : pa_range) * 0x10000;
+    ensures (\result / 1) % 64 == 24;
+    ensures (\result / 64) % 4 == 1;
+    ensures (\result / 256) % 4 == 1 && (\result / 1024) % 4 == 1;
+    ensures (\result / 4096) % 4 == 3 && (\result / 16384) % 4 == 0;
+    ensures (\result / 65536) % 8 == (pa_range > 5 ? 5 : pa_range);
+    ensures (\result / 524288) % 2 == 0 && (\result / 2147483648) % 2 == 1; */
+uint64_t s2_vtcr(unsigned pa_range);
+
+/* ---- address-space operations ---- */
+
+/* Zeroes the root and records the VMID. BH_E_ALIGNMENT if the root is not
+ * 8 KiB aligned. */
+bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid);
+
+/* Install `table` (zeroed here) as the level-`level` table (2 or 3) covering
+ * `ipa`. Errors: BH_E_INVALID_ARGUMENT (level), BH_E_RANGE (ipa), BH_E_ALIGNMENT
+ * (table not 4 KiB aligned), BH_E_LOOKUP_FAILED with *missing_level = the level
+ * whose table must be installed first, BH_E_MAPPING_EXISTS if a table or a
+ * block already covers that range. */
+bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
+                            unsigned *missing_level);
+
+/* Unlink the level-`level` table covering `ipa` (whatever it still maps becomes
+ * unreachable) and invalidate the VMID. BH_E_NOT_MAPPED if there is none. */
+bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t *table_pa);
+
+/* Map `size` (S2_PAGE_SIZE or S2_BLOCK_SIZE) at `ipa` to `pa`. Errors:
+ * BH_E_INVALID_ARGUMENT (size, rights == 0 or unknown bits, type, execute on
+ * Device), BH_E_RANGE (ipa or pa beyond the limits), BH_E_ALIGNMENT (ipa or pa
+ * not aligned to size), BH_E_LOOKUP_FAILED (+ *missing_level), BH_E_MAPPING_EXISTS
+ * (the entry is valid, or a block covers the page: blocks are never split). */
+bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights,
+                  s2_memtype_t type, unsigned *missing_level);
+
+/* Clear the leaf whose base is `ipa`, invalidate it, return it in *old (may be
+ * NULL). BH_E_NOT_MAPPED if no leaf covers ipa, BH_E_ALIGNMENT if ipa is not
+ * the base of the leaf that covers it, BH_E_RANGE. */
+bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old);
+
+/* Translate any IPA. BH_E_NOT_MAPPED, BH_E_RANGE. */
+bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out);
+
+#endif

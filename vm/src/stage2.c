@@ -1,0 +1,264 @@
+/*
+ * Stage-2 address-space operations: walk the tables, check the request, then
+ * store exactly one descriptor through the proved helpers in s2_desc.c.
+ * Ordering and TLB maintenance go through vm/arch_hooks.h.
+ */
+#include <kernel/assert.h>
+#include <kernel/phys.h>
+#include <vm/arch_hooks.h>
+#include <vm/stage2.h>
+
+static size_t entries_at(unsigned level)
+{
+    return level == S2_START_LEVEL ? S2_ROOT_ENTRIES : S2_TABLE_ENTRIES;
+}
+
+static uint64_t leaf_size(unsigned level)
+{
+    return 1ull << s2_level_shift(level);
+}
+
+static s2_desc_t *next_table(s2_desc_t table_desc)
+{
+    return (s2_desc_t *)pa_to_kva(s2_desc_oa(table_desc, S2_LAST_LEVEL));
+}
+
+/*
+ * Find the table that holds the level-`level` entries for `ipa`. On failure
+ * *stop is the level where the walk stopped: BH_E_LOOKUP_FAILED means the
+ * level-(*stop + 1) table is missing, BH_E_MAPPING_EXISTS that a block at
+ * level *stop covers ipa.
+ */
+static bh_error_t walk(const s2_space_t *s, uint64_t ipa, unsigned level, s2_desc_t **table,
+                       unsigned *stop)
+{
+    s2_desc_t *t = s->root->entry;
+    for (unsigned l = S2_START_LEVEL; l < level; l++) {
+        s2_desc_t d = t[s2_index(ipa_init(ipa), l)];
+        if (s2_desc_is_table(d, l)) {
+            t = next_table(d);
+            continue;
+        }
+        *stop = l;
+        return s2_desc_is_valid(d) ? BH_E_MAPPING_EXISTS : BH_E_LOOKUP_FAILED;
+    }
+    *table = t;
+    return BH_OK;
+}
+
+static void report_missing(unsigned *missing_level, bh_error_t err, unsigned stop)
+{
+    if (missing_level != NULL && err == BH_E_LOOKUP_FAILED) {
+        *missing_level = stop + 1u;
+    }
+}
+
+bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid)
+{
+    BH_ASSERT(s != NULL && root != NULL);
+    if (!is_aligned(pa_addr(kva_to_pa(root)), S2_ROOT_SIZE)) {
+        return BH_E_ALIGNMENT;
+    }
+    s2_entries_zero(root->entry, S2_ROOT_ENTRIES);
+    arch_s2_table_write_barrier();
+    s->root = root;
+    s->vmid = vmid;
+    return BH_OK;
+}
+
+uint64_t s2_vttbr(const s2_space_t *s)
+{
+    return pa_addr(kva_to_pa(s->root)) | ((uint64_t)(s->vmid & 0xffu) << 48);
+}
+
+bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
+                            unsigned *missing_level)
+{
+    BH_ASSERT(s != NULL && s->root != NULL && table != NULL);
+    if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    uint64_t a = ipa_addr(ipa);
+    paddr_t tpa = kva_to_pa(table);
+    if (a >= S2_IPA_LIMIT || pa_addr(tpa) >= S2_PA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    if (!is_aligned(pa_addr(tpa), S2_TABLE_SIZE)) {
+        return BH_E_ALIGNMENT;
+    }
+    s2_desc_t *parent = NULL;
+    unsigned stop = 0u;
+    bh_error_t err = walk(s, a, level - 1u, &parent, &stop);
+    if (err != BH_OK) {
+        report_missing(missing_level, err, stop);
+        return err;
+    }
+    size_t idx = s2_index(ipa, level - 1u);
+    if (s2_desc_is_valid(parent[idx])) {
+        return BH_E_MAPPING_EXISTS;
+    }
+    s2_entries_zero(table->entry, S2_TABLE_ENTRIES);
+    /* The zeroed table must be visible before the walker can reach it. */
+    arch_s2_table_write_barrier();
+    s2_entry_set(parent, entries_at(level - 1u), idx, s2_encode_table(tpa));
+    arch_s2_table_write_barrier();
+    return BH_OK;
+}
+
+bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t *table_pa)
+{
+    BH_ASSERT(s != NULL && s->root != NULL);
+    if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    uint64_t a = ipa_addr(ipa);
+    if (a >= S2_IPA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    s2_desc_t *parent = NULL;
+    unsigned stop = 0u;
+    if (walk(s, a, level - 1u, &parent, &stop) != BH_OK) {
+        return BH_E_NOT_MAPPED;
+    }
+    size_t idx = s2_index(ipa, level - 1u);
+    if (!s2_desc_is_table(parent[idx], level - 1u)) {
+        return BH_E_NOT_MAPPED;
+    }
+    s2_desc_t old = s2_entry_clear(parent, entries_at(level - 1u), idx);
+    arch_s2_table_write_barrier();
+    /* Walk caches and every leaf below the table may be cached: drop them all. */
+    arch_s2_tlb_invalidate_vmid(s->vmid);
+    if (table_pa != NULL) {
+        *table_pa = s2_desc_oa(old, S2_LAST_LEVEL);
+    }
+    return BH_OK;
+}
+
+bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights,
+                  s2_memtype_t type, unsigned *missing_level)
+{
+    BH_ASSERT(s != NULL && s->root != NULL);
+    unsigned level;
+    if (size == S2_PAGE_SIZE) {
+        level = 3u;
+    } else if (size == S2_BLOCK_SIZE) {
+        level = 2u;
+    } else {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (rights == 0u || (rights & ~S2_RIGHTS_ALL) != 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (type != S2_MEM_NORMAL && type != S2_MEM_DEVICE) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    /* Speculative instruction fetch from MMIO is never wanted. */
+    if (type == S2_MEM_DEVICE && (rights & S2_RIGHT_EXEC) != 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    uint64_t a = ipa_addr(ipa);
+    uint64_t p = pa_addr(pa);
+    if (a >= S2_IPA_LIMIT || S2_IPA_LIMIT - a < size || p >= S2_PA_LIMIT ||
+        S2_PA_LIMIT - p < size) {
+        return BH_E_RANGE;
+    }
+    if (!is_aligned(a, size) || !is_aligned(p, size)) {
+        return BH_E_ALIGNMENT;
+    }
+    s2_desc_t *t = NULL;
+    unsigned stop = 0u;
+    bh_error_t err = walk(s, a, level, &t, &stop);
+    if (err != BH_OK) {
+        report_missing(missing_level, err, stop);
+        return err;
+    }
+    size_t idx = s2_index(ipa, level);
+    /* A valid entry here is a page, a block, or (level 2) a table: never
+     * replaced implicitly. Invalid -> valid needs no TLB maintenance. */
+    if (s2_desc_is_valid(t[idx])) {
+        return BH_E_MAPPING_EXISTS;
+    }
+    s2_entry_set(t, entries_at(level), idx, s2_encode_leaf(pa, level, rights, type));
+    arch_s2_table_write_barrier();
+    return BH_OK;
+}
+
+static void fill_mapping(s2_desc_t d, unsigned level, uint64_t ipa, s2_mapping_t *m)
+{
+    uint64_t size = leaf_size(level);
+    uint64_t base = align_down(ipa, size);
+    m->base = ipa_init(base);
+    m->base_pa = s2_desc_oa(d, level);
+    m->pa = pa_init(pa_addr(m->base_pa) + (ipa - base));
+    m->size = size;
+    m->level = level;
+    m->rights = s2_desc_rights(d);
+    m->type = s2_desc_memtype(d);
+    m->desc = d;
+}
+
+/* Find the leaf covering ipa: its table and level. */
+static bh_error_t find_leaf(const s2_space_t *s, uint64_t ipa, s2_desc_t **table, unsigned *level)
+{
+    s2_desc_t *t = s->root->entry;
+    for (unsigned l = S2_START_LEVEL; l <= S2_LAST_LEVEL; l++) {
+        s2_desc_t d = t[s2_index(ipa_init(ipa), l)];
+        if (s2_desc_is_table(d, l)) {
+            t = next_table(d);
+            continue;
+        }
+        if (s2_desc_is_leaf(d, l)) {
+            *table = t;
+            *level = l;
+            return BH_OK;
+        }
+        return BH_E_NOT_MAPPED;
+    }
+    return BH_E_NOT_MAPPED;
+}
+
+bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old)
+{
+    BH_ASSERT(s != NULL && s->root != NULL);
+    uint64_t a = ipa_addr(ipa);
+    if (a >= S2_IPA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    if (!is_aligned(a, S2_PAGE_SIZE)) {
+        return BH_E_ALIGNMENT;
+    }
+    s2_desc_t *t = NULL;
+    unsigned level = 0u;
+    bh_error_t err = find_leaf(s, a, &t, &level);
+    if (err != BH_OK) {
+        return err;
+    }
+    if (!is_aligned(a, leaf_size(level))) {
+        return BH_E_ALIGNMENT;
+    }
+    s2_desc_t d = s2_entry_clear(t, entries_at(level), s2_index(ipa, level));
+    /* Break: the cleared entry must be visible before the TLBs are cleaned. */
+    arch_s2_table_write_barrier();
+    arch_s2_tlb_invalidate_ipa(s->vmid, ipa, level);
+    if (old != NULL) {
+        fill_mapping(d, level, a, old);
+    }
+    return BH_OK;
+}
+
+bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out)
+{
+    BH_ASSERT(s != NULL && s->root != NULL && out != NULL);
+    uint64_t a = ipa_addr(ipa);
+    if (a >= S2_IPA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    s2_desc_t *t = NULL;
+    unsigned level = 0u;
+    bh_error_t err = find_leaf(s, a, &t, &level);
+    if (err != BH_OK) {
+        return err;
+    }
+    fill_mapping(t[s2_index(ipa, level)], level, a, out);
+    return BH_OK;
+}
