@@ -1,12 +1,15 @@
-# bh_image(NAME ROOTTASK elf [COMPONENTS KIND:NAME:PATH...])
+# bh_image(NAME ROOTTASK elf [KERNEL elf] [COMPONENTS KIND:NAME:PATH...])
 # Assembles ${BH_IMAGE_DIR}/NAME.img from the target build's kernel and the
 # given EL0 programs. Runs on every build (cheap), after the target build.
 set(BH_KERNEL_ELF ${BH_TARGET_DIR}/kernel/arch/aarch64/kernel.elf)
 function(bh_image name)
-    cmake_parse_arguments(I "" "ROOTTASK" "COMPONENTS" ${ARGN})
+    cmake_parse_arguments(I "" "ROOTTASK;KERNEL" "COMPONENTS" ${ARGN})
+    if(NOT I_KERNEL)
+        set(I_KERNEL ${BH_KERNEL_ELF})
+    endif()
     add_custom_target(image-${name} ALL
         COMMAND ${CMAKE_COMMAND} -E make_directory ${BH_IMAGE_DIR}
-        COMMAND bh-mkimage --kernel ${BH_KERNEL_ELF} -o ${BH_IMAGE_DIR}/${name}.img
+        COMMAND bh-mkimage --kernel ${I_KERNEL} -o ${BH_IMAGE_DIR}/${name}.img
                 roottask:roottask:${I_ROOTTASK} ${I_COMPONENTS}
         DEPENDS bh-mkimage target
         COMMENT "Image ${name}.img"
@@ -14,9 +17,10 @@ function(bh_image name)
 endfunction()
 
 # bh_qemu_test(NAME IMAGE image [LABELS ...] [TIMEOUT s] [CPU cpu] [SMP n] [MEM MiB] [MACHINE m]
-#              EXPECT text... [REJECT text...])
+#              [ALLOW_PANIC] [ICOUNT] EXPECT text... [REJECT text...])
 function(bh_qemu_test name)
-    cmake_parse_arguments(Q "" "IMAGE;TIMEOUT;CPU;SMP;MEM;MACHINE" "EXPECT;REJECT;LABELS" ${ARGN})
+    cmake_parse_arguments(Q "ALLOW_PANIC;ICOUNT" "IMAGE;TIMEOUT;CPU;SMP;MEM;MACHINE" "EXPECT;REJECT;LABELS"
+        ${ARGN})
     if(NOT Q_TIMEOUT)
         set(Q_TIMEOUT 60)
     endif()
@@ -40,6 +44,12 @@ function(bh_qemu_test name)
     foreach(r ${Q_REJECT})
         list(APPEND args --reject ${r})
     endforeach()
+    if(Q_ICOUNT)
+        list(APPEND args --icount)
+    endif()
+    if(Q_ALLOW_PANIC)
+        list(APPEND args --allow-panic)
+    endif()
     if(Q_MACHINE)
         list(APPEND args --machine ${Q_MACHINE})
     endif()

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the Frama-C/WP proofs of every function on proofs/core-paths.txt.
-# Usage: proofs/run-wp.sh [source-root] [output-dir]
+# Usage: proofs/run-wp.sh [source-root] [output-dir] [list-file]
 # Everything it writes (Why3 config, WP sessions, reports) goes to output-dir
 # (default: ./proofs-out); nothing is cached elsewhere.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="${1:-$(dirname "$here")}"
+root="$(cd "${1:-$(dirname "$here")}" && pwd)"
 out="${2:-$PWD/proofs-out}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -27,6 +27,10 @@ if ! grep -qi 'name = "z3"' "$WHY3CONFIG" 2>/dev/null ||
     echo "run-wp: why3 did not detect Z3 and CVC4 (see $out/why3-detect.log)" >&2
     exit 1
 fi
+list=""
+if [ -n "${3:-}" ]; then
+    list="$(cd "$(dirname "$3")" && pwd)/$(basename "$3")"
+fi
 # Frama-C writes its own state (.frama-c/) in the working directory.
 cd "$out"
-exec python3 "$here/wp_runner.py" "$root" "$out"
+exec python3 "$here/wp_runner.py" "$root" "$out" ${list:+"$list"}

@@ -5,24 +5,35 @@
  */
 #include <kernel/sched.h>
 
-static struct bh_schedule active_schedule;
+/* Two slots: a new schedule is copied into the spare one and validated
+ * there (the kernel's own copy, so the caller cannot change it after the
+ * check), then becomes active by switching the index. */
+static struct bh_schedule slots[2];
+static unsigned active_slot;
+#define active_schedule (slots[active_slot])
 static bool schedule_active;
 static uint64_t frame_start; /* time the first major frame began */
 
+/* What sched_schedule_validate establishes; holds for active_schedule while
+ * schedule_active (it is only installed after validation). */
+/*@ predicate schedule_ok(struct bh_schedule *s) =
+        0 < s->major_frame <= BH_SCHED_TIME_MAX &&
+        0 < s->num_windows <= BH_SCHED_MAX_WINDOWS &&
+        (\forall integer i; 0 <= i < s->num_windows ==>
+            s->windows[i].length > 0 &&
+            s->windows[i].partition < BH_SCHED_MAX_PARTITIONS &&
+            s->windows[i].offset + s->windows[i].length <= s->major_frame) &&
+        (\forall integer i; 0 < i < s->num_windows ==>
+            s->windows[i - 1].offset + s->windows[i - 1].length <= s->windows[i].offset);
+*/
+
 /*@ requires \valid_read(s) || s == \null;
     requires \valid(bad_window);
+    requires s != \null ==> \separated(bad_window, s);
     assigns *bad_window;
     ensures \result == BH_OK || \result == BH_E_INVALID_ARGUMENT || \result == BH_E_RANGE;
     ensures s == \null ==> \result == BH_E_INVALID_ARGUMENT;
-    ensures \result == BH_OK ==>
-            0 < s->major_frame <= BH_SCHED_TIME_MAX &&
-            0 < s->num_windows <= BH_SCHED_MAX_WINDOWS &&
-            (\forall integer i; 0 <= i < s->num_windows ==>
-                s->windows[i].length > 0 &&
-                s->windows[i].partition < BH_SCHED_MAX_PARTITIONS &&
-                s->windows[i].offset + s->windows[i].length <= s->major_frame) &&
-            (\forall integer i; 0 < i < s->num_windows ==>
-                s->windows[i - 1].offset + s->windows[i - 1].length <= s->windows[i].offset);
+    ensures \result == BH_OK ==> schedule_ok(s);
 */
 bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_window)
 {
@@ -34,7 +45,10 @@ bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_wi
         return BH_E_RANGE;
     }
     uint64_t prev_end = 0u;
-    /*@ loop invariant 0 <= i <= s->num_windows;
+    /*@ loop invariant s != \null && \valid_read(s);
+        loop invariant 0 < s->num_windows <= BH_SCHED_MAX_WINDOWS;
+        loop invariant 0 < s->major_frame <= BH_SCHED_TIME_MAX;
+        loop invariant 0 <= i <= s->num_windows;
         loop invariant prev_end <= s->major_frame;
         loop invariant i > 0 ==> prev_end == s->windows[i - 1].offset + s->windows[i - 1].length;
         loop invariant \forall integer j; 0 <= j < i ==>
@@ -67,6 +81,19 @@ bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_wi
     return BH_OK;
 }
 
+/*@ requires s == \null || (\valid_read(s) && \separated(s, &slots[0 .. 1]));
+    requires now < BH_SCHED_NOW_MAX;
+    requires active_slot <= 1;
+    requires schedule_active ==> schedule_ok(&active_schedule);
+    requires frame_start < BH_SCHED_NOW_MAX;
+    assigns slots[0 .. 1], active_slot, frame_start, schedule_active;
+    ensures active_slot <= 1;
+    ensures schedule_active ==> schedule_ok(&active_schedule);
+    ensures frame_start < BH_SCHED_NOW_MAX;
+    ensures \result == BH_OK || \result == BH_E_INVALID_ARGUMENT || \result == BH_E_RANGE ||
+            \result == BH_E_IN_USE;
+    ensures \result != BH_OK ==> schedule_active == \old(schedule_active);
+*/
 bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now)
 {
     if (s == NULL) {
@@ -76,15 +103,29 @@ bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now)
         schedule_active = false;
         return BH_OK;
     }
+    unsigned spare = 1u - active_slot;
+    /*@ assert \separated(&slots[spare], &slots[active_slot]); */
+    slots[spare] = *s;
+    /*@ assert kept_fields: slots[active_slot].major_frame ==
+                               \at(slots[active_slot].major_frame, Pre) &&
+            slots[active_slot].num_windows == \at(slots[active_slot].num_windows, Pre) &&
+            (\forall integer i; 0 <= i < BH_SCHED_MAX_WINDOWS ==>
+                slots[active_slot].windows[i].offset ==
+                    \at(slots[active_slot].windows[i].offset, Pre) &&
+                slots[active_slot].windows[i].length ==
+                    \at(slots[active_slot].windows[i].length, Pre) &&
+                slots[active_slot].windows[i].partition ==
+                    \at(slots[active_slot].windows[i].partition, Pre)); */
+    /*@ assert kept: schedule_active ==> schedule_ok(&slots[active_slot]); */
     uint32_t bad;
-    bh_error_t err = sched_schedule_validate(s, &bad);
+    bh_error_t err = sched_schedule_validate(&slots[spare], &bad);
     if (err != BH_OK) {
         return err;
     }
     if (sched_nonsystem_ready() != 0u) {
         return BH_E_IN_USE;
     }
-    active_schedule = *s;
+    active_slot = spare;
     frame_start = now;
     schedule_active = true;
     return BH_OK;
@@ -97,8 +138,16 @@ bool sched_schedule_active(void)
 
 /* Window index containing offset, or num_windows for a gap. At most
  * BH_SCHED_MAX_WINDOWS steps. */
+/*@ requires active_slot <= 1 && schedule_ok(&active_schedule);
+    assigns \nothing;
+    ensures \result <= active_schedule.num_windows;
+*/
 static uint32_t window_at(uint64_t off)
 {
+    /*@ loop invariant 0 <= i <= active_schedule.num_windows;
+        loop assigns i;
+        loop variant active_schedule.num_windows - i;
+    */
     for (uint32_t i = 0; i < active_schedule.num_windows && i < BH_SCHED_MAX_WINDOWS; i++) {
         const struct bh_sched_window *w = &active_schedule.windows[i];
         if (off < w->offset) {
@@ -111,6 +160,11 @@ static uint32_t window_at(uint64_t off)
     return active_schedule.num_windows;
 }
 
+/*@ requires active_slot <= 1;
+    requires schedule_active ==> schedule_ok(&active_schedule);
+    assigns \nothing;
+    ensures \result < BH_SCHED_MAX_PARTITIONS;
+*/
 uint16_t partition_current(uint64_t now)
 {
     if (!schedule_active || now < frame_start) {
@@ -124,6 +178,12 @@ uint16_t partition_current(uint64_t now)
     return (uint16_t)active_schedule.windows[i].partition;
 }
 
+/*@ requires active_slot <= 1;
+    requires schedule_active ==> schedule_ok(&active_schedule);
+    requires now < BH_SCHED_NOW_MAX && frame_start < BH_SCHED_NOW_MAX;
+    assigns \nothing;
+    ensures \result > now;
+*/
 uint64_t partition_next_switch(uint64_t now)
 {
     if (!schedule_active) {
@@ -135,7 +195,13 @@ uint64_t partition_next_switch(uint64_t now)
     uint64_t off = (now - frame_start) % active_schedule.major_frame;
     uint64_t base = now - off;
     uint64_t next = active_schedule.major_frame; /* start of the next frame */
+    /*@ assert off < next && off <= now; */
     /* First window edge (start or end) after off. */
+    /*@ loop invariant 0 <= i <= active_schedule.num_windows;
+        loop invariant off < next <= BH_SCHED_TIME_MAX;
+        loop assigns i, next;
+        loop variant active_schedule.num_windows - i;
+    */
     for (uint32_t i = 0; i < active_schedule.num_windows && i < BH_SCHED_MAX_WINDOWS; i++) {
         const struct bh_sched_window *w = &active_schedule.windows[i];
         if (w->offset > off) {

@@ -73,7 +73,7 @@ static unsigned bit_highest(uint64_t x)
     requires rq_ok(rq);
     requires rq->tail[t->prio] == \null ||
              (\valid(rq->tail[t->prio]) && \separated(rq->tail[t->prio], rq) &&
-              rq->tail[t->prio] != t);
+              \separated(rq->tail[t->prio], t));
     assigns rq->summary, rq->words[0 .. 3], rq->head[t->prio], rq->tail[t->prio],
             t->next, t->prev, rq->tail[t->prio]->next;
     ensures rq_summary_ok(rq);
@@ -209,6 +209,43 @@ static struct sched_thread *rq_top(const struct sched_rq *rq, unsigned *prio)
             !bit(rq->words[w], b2) && rq->head[64 * w + b2] == \null; */
     *prio = w * 64u + b;
     return rq->head[w * 64u + b];
+}
+
+/* Both stated with the bit next to the list head, as rq_top's contract. */
+/*@ predicate rq_empty(struct sched_rq *rq) =
+        \forall integer w, b; 0 <= w < 4 && 0 <= b < 64 ==>
+            !bit(rq->words[w], b) && rq->head[64 * w + b] == \null;
+    predicate rq_top_is(struct sched_rq *rq, struct sched_thread *t, integer p) =
+        0 <= p < 256 && t == rq->head[p] && t != \null &&
+        (\forall integer w, b; 0 <= w < 4 && 0 <= b < 64 && 64 * w + b > p ==>
+            !bit(rq->words[w], b) && rq->head[64 * w + b] == \null);
+*/
+
+/* The choice rule inside a window: the owner's highest-priority thread,
+ * else partition 0's (slack), else none (idle). own == sys is allowed. */
+/*@ requires \valid_read(own) && \valid_read(sys) && \valid(prio);
+    requires rq_ok(own) && rq_ok(sys);
+    assigns *prio;
+    behavior owner_runs:
+      assumes !rq_empty(own);
+      ensures rq_top_is(own, \result, *prio);
+    behavior slack_to_system:
+      assumes rq_empty(own) && !rq_empty(sys);
+      ensures rq_top_is(sys, \result, *prio);
+    behavior idle:
+      assumes rq_empty(own) && rq_empty(sys);
+      ensures \result == \null;
+    complete behaviors;
+    disjoint behaviors;
+*/
+static struct sched_thread *choose_in(const struct sched_rq *own, const struct sched_rq *sys,
+                                      unsigned *prio)
+{
+    struct sched_thread *t = rq_top(own, prio);
+    if (t == NULL) {
+        t = rq_top(sys, prio);
+    }
+    return t;
 }
 
 /* ---- helpers over the global state ---- */
@@ -419,14 +456,11 @@ struct sched_thread *sched_choose(uint64_t now)
     unsigned prio;
 
     if (!sched_schedule_active()) {
-        t = rq_top(&rqs[0], &prio);
+        t = choose_in(&rqs[0], &rqs[0], &prio);
     } else {
         uint16_t owner = partition_current(now);
         BH_ASSERT(owner < BH_SCHED_MAX_PARTITIONS);
-        t = rq_top(&rqs[owner], &prio);
-        if (t == NULL && owner != BH_SCHED_PARTITION_SYSTEM) {
-            t = rq_top(&rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
-        }
+        t = choose_in(&rqs[owner], &rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
     }
     if (t == NULL) {
         t = idle_thread;

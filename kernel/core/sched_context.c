@@ -116,7 +116,12 @@ bool sc_replenish(struct sched_context *sc, uint64_t now)
     }
     /* Skip every boundary passed while the context was not looked at: one
      * division, no loop. */
-    uint64_t k = (now - sc->next_release) / sc->period + 1u;
+    uint64_t d = now - sc->next_release;
+    uint64_t q = d / sc->period;
+    /*@ assert d == q * sc->period + d % sc->period && 0 <= d % sc->period < sc->period; */
+    /*@ assert q <= d; */
+    uint64_t k = q + 1u;
+    /*@ assert k * sc->period == d - d % sc->period + sc->period; */
     sc->next_release += k * sc->period;
     sc->remaining = sc->budget;
     return true;

@@ -1,16 +1,21 @@
 /*
- * Boot: find the payload after the kernel image, load the root task's ELF into
- * a fresh stage-2 address space built from boot memory, and prepare its
- * thread. Everything refused here is a broken image, so it panics with the
- * precise reason.
+ * Boot: build the root task from boot memory as real kernel objects (TCB,
+ * CNode, address space, frames), load its ELF from the image payload, and
+ * hand it every remaining byte of RAM as untyped memory capabilities. After
+ * this the kernel allocates nothing: all further objects are user-level
+ * retypes of that untyped memory.
  */
 #include <kernel/roottask.h>
 
 #include <bulkhead/bootimage.h>
 #include <bulkhead/bootinfo.h>
+#include <caps/cdt.h>
+#include <caps/untyped.h>
 #include <kernel/assert.h>
 #include <kernel/console.h>
+#include <kernel/kernel.h>
 #include <kernel/phys.h>
+#include <kernel/vspace.h>
 #include <string.h>
 
 /* ELF64 (System V ABI, AArch64 supplement): only what a loader needs. */
@@ -51,13 +56,18 @@ struct elf64_phdr {
 
 extern char _end[];
 
-static struct thread root_thread;
-static s2_space_t root_space;
-static s2_vmid_pool_t vmids;
+struct boot {
+    struct bootmem *bm;
+    struct address_space *as;
+    s2_space_t space;
+    cte_t *cnode; /* the root CNode's slots */
+};
 
 static void *boot_alloc(struct bootmem *bm, uint64_t size, uint64_t align)
 {
     paddr_t pa;
+    /* Boot memory deals in pages; smaller objects (a TCB) take a whole one. */
+    align = align < BH_PAGE_SIZE ? BH_PAGE_SIZE : align;
     if (bootmem_alloc(bm, size, align, &pa) != BH_OK) {
         panic("boot: out of memory allocating %lu bytes for the root task", (unsigned long)size);
     }
@@ -66,13 +76,13 @@ static void *boot_alloc(struct bootmem *bm, uint64_t size, uint64_t align)
     return p;
 }
 
-/* Maps one 4 KiB page, supplying intermediate tables from boot memory. */
-static void map_page(struct bootmem *bm, uint64_t va, paddr_t pa, unsigned rights)
+/* Maps one 4 KiB page; intermediate tables come from boot memory. */
+static void map_page(struct boot *b, uint64_t va, paddr_t pa, unsigned rights)
 {
     for (unsigned attempt = 0; attempt < 4; attempt++) {
         unsigned missing = 0;
         bh_error_t err =
-            s2_map(&root_space, ipa_init(va), pa, S2_PAGE_SIZE, rights, S2_MEM_NORMAL, &missing);
+            s2_map(&b->space, ipa_init(va), pa, S2_PAGE_SIZE, rights, S2_MEM_NORMAL, &missing);
         if (err == BH_OK) {
             return;
         }
@@ -80,26 +90,15 @@ static void map_page(struct bootmem *bm, uint64_t va, paddr_t pa, unsigned right
             panic("boot: mapping root task page 0x%lx failed: error %d", (unsigned long)va,
                   (int)err);
         }
-        s2_table_t *table = boot_alloc(bm, sizeof(s2_table_t), S2_TABLE_SIZE);
+        s2_table_t *table = boot_alloc(b->bm, sizeof(s2_table_t), S2_TABLE_SIZE);
         unsigned again = 0;
-        err = s2_install_table(&root_space, ipa_init(va), missing, table, &again);
+        err = s2_install_table(&b->space, ipa_init(va), missing, table, &again);
         if (err != BH_OK) {
             panic("boot: installing a level-%u table for 0x%lx failed: error %d", missing,
                   (unsigned long)va, (int)err);
         }
     }
     panic("boot: could not map root task page 0x%lx", (unsigned long)va);
-}
-
-static void map_fresh(struct bootmem *bm, uint64_t va, uint64_t size, unsigned rights, void **first)
-{
-    for (uint64_t off = 0; off < size; off += BH_PAGE_SIZE) {
-        void *page = boot_alloc(bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
-        if (off == 0 && first != NULL) {
-            *first = page;
-        }
-        map_page(bm, va + off, kva_to_pa(page), rights);
-    }
 }
 
 const struct bh_payload_header *payload_find(void)
@@ -112,7 +111,7 @@ const struct bh_payload_header *payload_find(void)
     return h;
 }
 
-static void load_elf(struct bootmem *bm, const uint8_t *elf, uint64_t size, const char *name)
+static uint64_t load_elf(struct boot *b, const uint8_t *elf, uint64_t size, const char *name)
 {
     const struct elf64_ehdr *eh = (const void *)elf;
     if (size < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4) != 0 || eh->e_ident[4] != 2 ||
@@ -129,10 +128,10 @@ static void load_elf(struct bootmem *bm, const uint8_t *elf, uint64_t size, cons
     }
     const struct elf64_phdr *ph = (const void *)(elf + eh->e_phoff);
     for (unsigned i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0) {
+        const struct elf64_phdr *p = &ph[i];
+        if (p->p_type != PT_LOAD || p->p_memsz == 0) {
             continue;
         }
-        const struct elf64_phdr *p = &ph[i];
         if ((p->p_flags & (PF_W | PF_X)) == (PF_W | PF_X)) {
             panic("boot: '%s' segment %u is writable and executable (W^X)", name, i);
         }
@@ -146,7 +145,7 @@ static void load_elf(struct bootmem *bm, const uint8_t *elf, uint64_t size, cons
         uint64_t start = align_down(p->p_vaddr, BH_PAGE_SIZE);
         uint64_t end = align_up(p->p_vaddr + p->p_memsz, BH_PAGE_SIZE);
         for (uint64_t va = start; va < end; va += BH_PAGE_SIZE) {
-            uint8_t *page = boot_alloc(bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
+            uint8_t *page = boot_alloc(b->bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
             /* Copy the part of the file image that falls in this page. */
             uint64_t fstart = p->p_vaddr;
             uint64_t fend = p->p_vaddr + p->p_filesz;
@@ -155,13 +154,73 @@ static void load_elf(struct bootmem *bm, const uint8_t *elf, uint64_t size, cons
             if (lo < hi) {
                 memcpy(page + (lo - va), elf + p->p_offset + (lo - fstart), hi - lo);
             }
-            map_page(bm, va, kva_to_pa(page), rights);
+            map_page(b, va, kva_to_pa(page), rights);
         }
     }
-    root_thread.regs.elr = eh->e_entry;
+    return eh->e_entry;
 }
 
-struct thread *roottask_create(struct bootmem *bm, const struct bootinfo_facts *facts)
+/* An original capability to a boot-made object, in root CNode slot `slot`. */
+static cte_t *give(struct boot *b, unsigned slot, cap_t c)
+{
+    cdt_insert_root(&b->cnode[slot], c);
+    return &b->cnode[slot];
+}
+
+/* A 4 KiB frame the root task holds a capability to, mapped at va. */
+static void *give_frame(struct boot *b, unsigned slot, uint64_t va, uint32_t rights)
+{
+    void *page = boot_alloc(b->bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
+    cte_t *s = give(b, slot, cap_make(BH_OBJ_FRAME_4K, kva_to_pa(page), BH_RIGHTS_ALL, true));
+    uint64_t missing = 0;
+    for (unsigned attempt = 0; attempt < 4; attempt++) {
+        bh_error_t e = vspace_map_frame(b->as, s, va, rights, &missing);
+        if (e == BH_OK) {
+            return page;
+        }
+        if (e != BH_E_LOOKUP_FAILED) {
+            panic("boot: mapping frame at 0x%lx: error %d", (unsigned long)va, (int)e);
+        }
+        s2_table_t *table = boot_alloc(b->bm, sizeof(s2_table_t), S2_TABLE_SIZE);
+        unsigned again = 0;
+        if (s2_install_table(&b->space, ipa_init(va), (unsigned)missing, table, &again) != BH_OK) {
+            panic("boot: table for 0x%lx", (unsigned long)va);
+        }
+    }
+    panic("boot: could not map frame at 0x%lx", (unsigned long)va);
+}
+
+/* Splits the free ranges into naturally aligned power-of-two untyped blocks. */
+static unsigned give_untyped(struct boot *b, struct bh_bootinfo *bi)
+{
+    unsigned n = 0;
+    for (unsigned r = 0; r < b->bm->nfree; r++) {
+        uint64_t base = b->bm->free[r].base;
+        uint64_t end = b->bm->free[r].end;
+        while (base < end && n < BH_RT_MAX_UNTYPED) {
+            unsigned bits = 12;
+            while (bits < 47 && is_aligned(base, 1ull << (bits + 1)) &&
+                   base + (1ull << (bits + 1)) <= end) {
+                bits++;
+            }
+            caps_untyped_root(&b->cnode[BH_RT_SLOT_UNTYPED + n], pa_init(base), bits, false);
+            bi->untyped[n].paddr = base;
+            bi->untyped[n].size_bits = (uint8_t)bits;
+            bi->untyped[n].is_device = 0;
+            bi->free_bytes += 1ull << bits;
+            n++;
+            base += 1ull << bits;
+        }
+    }
+    if (n == BH_RT_MAX_UNTYPED) {
+        kprintf("boot: warning: more free memory ranges than %u untyped slots\n",
+                BH_RT_MAX_UNTYPED);
+    }
+    b->bm->nfree = 0; /* everything now belongs to user level */
+    return n;
+}
+
+struct tcb *roottask_create(struct bootmem *bm, const struct bootinfo_facts *facts)
 {
     const struct bh_payload_header *h = payload_find();
     if (h == NULL) {
@@ -180,47 +239,69 @@ struct thread *roottask_create(struct bootmem *bm, const struct bootinfo_facts *
         panic("boot: the payload has no root task");
     }
 
-    s2_vmid_pool_init(&vmids);
-    uint16_t vmid = 0;
-    if (s2_vmid_alloc(&vmids, &vmid) != BH_OK) {
+    struct boot b;
+    b.bm = bm;
+    uint64_t cnode_bytes = (1ull << BH_RT_CNODE_RADIX) << BH_SLOT_SIZE_BITS;
+    b.cnode = boot_alloc(bm, cnode_bytes, cnode_bytes);
+    struct tcb *t = boot_alloc(bm, 1ull << BH_TCB_SIZE_BITS, 1ull << BH_TCB_SIZE_BITS);
+    b.as = boot_alloc(bm, 1ull << BH_ADDRESS_SPACE_SIZE_BITS, 1ull << BH_ADDRESS_SPACE_SIZE_BITS);
+    if (vspace_activate(b.as, &b.space) != BH_OK) {
         panic("boot: no VMID for the root task");
     }
-    s2_root_t *root = boot_alloc(bm, sizeof(s2_root_t), S2_ROOT_SIZE);
-    if (s2_space_init(&root_space, root, vmid) != BH_OK) {
-        panic("boot: could not initialise the root task's address space");
-    }
 
-    load_elf(bm, (const uint8_t *)h + rt->offset, rt->size, rt->name);
+    cap_t cn = cap_make(BH_OBJ_CNODE, kva_to_pa(b.cnode), BH_RIGHTS_ALL, true);
+    cn.w1 = BH_RT_CNODE_RADIX;
+    cn = cap_cnode_set_guard(cn, 0, 64u - BH_RT_CNODE_RADIX);
+    cte_t *cn_slot = give(&b, BH_RT_SLOT_CNODE, cn);
+    cte_t *tcb_slot =
+        give(&b, BH_RT_SLOT_TCB, cap_make(BH_OBJ_TCB, kva_to_pa(t), BH_RIGHTS_ALL, true));
+    (void)tcb_slot;
+    cte_t *as_slot = give(&b, BH_RT_SLOT_VSPACE,
+                          cap_make(BH_OBJ_ADDRESS_SPACE, kva_to_pa(b.as), BH_RIGHTS_ALL, true));
+    give(&b, BH_RT_SLOT_IRQ_CONTROL, cap_make(BH_OBJ_IRQ_CONTROL, pa_init(0), BH_RIGHTS_ALL, true));
+
+    uint64_t entry = load_elf(&b, (const uint8_t *)h + rt->offset, rt->size, rt->name);
 
     /* The payload, read-only, so the root task can read the spec and images. */
     uint64_t psize = align_up(h->size, BH_PAGE_SIZE);
     paddr_t pbase = kva_to_pa(h);
     for (uint64_t off = 0; off < psize; off += BH_PAGE_SIZE) {
-        map_page(bm, BH_RT_PAYLOAD_VA + off, pa_init(pa_addr(pbase) + off), S2_RIGHT_READ);
+        map_page(&b, BH_RT_PAYLOAD_VA + off, pa_init(pa_addr(pbase) + off), S2_RIGHT_READ);
     }
-    void *bi_page = NULL;
-    map_fresh(bm, BH_RT_BOOTINFO_VA, BH_PAGE_SIZE, S2_RIGHT_READ, &bi_page);
-    map_fresh(bm, BH_RT_IPCBUF_VA, BH_PAGE_SIZE, S2_RIGHT_READ | S2_RIGHT_WRITE, NULL);
-    map_fresh(bm, BH_RT_STACK_TOP - BH_RT_STACK_SIZE, BH_RT_STACK_SIZE,
-              S2_RIGHT_READ | S2_RIGHT_WRITE, NULL);
+    for (uint64_t va = BH_RT_STACK_TOP - BH_RT_STACK_SIZE; va < BH_RT_STACK_TOP;
+         va += BH_PAGE_SIZE) {
+        void *page = boot_alloc(bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
+        map_page(&b, va, kva_to_pa(page), S2_RIGHT_READ | S2_RIGHT_WRITE);
+    }
+    give_frame(&b, BH_RT_SLOT_IPCBUF, BH_RT_IPCBUF_VA, BH_RIGHT_READ | BH_RIGHT_WRITE);
+    struct bh_bootinfo *bi = give_frame(&b, BH_RT_SLOT_BOOTINFO, BH_RT_BOOTINFO_VA, BH_RIGHT_READ);
 
-    struct bh_bootinfo *bi = bi_page;
+    /* The thread: its slots hold copies of its CNode, address space and IPC buffer. */
+    cdt_insert_after(cn_slot, &t->slot[TCB_SLOT_CSPACE], cn);
+    cdt_insert_after(as_slot, &t->slot[TCB_SLOT_VSPACE], as_slot->cap);
+    cte_t *ipcbuf = &b.cnode[BH_RT_SLOT_IPCBUF];
+    cdt_insert_after(ipcbuf, &t->slot[TCB_SLOT_IPCBUF], cap_clear_mapping(ipcbuf->cap));
+    t->ipcbuf_va = BH_RT_IPCBUF_VA;
+    memcpy(t->name, "roottask", sizeof("roottask"));
+    t->regs.elr = entry;
+    t->regs.sp_el0 = BH_RT_STACK_TOP;
+    t->regs.spsr = 0; /* EL0t, interrupts unmasked */
+    t->regs.x[0] = BH_RT_BOOTINFO_VA;
+
     bi->magic = BH_BOOTINFO_MAGIC;
-    bi->version = 1;
+    bi->version = 2;
     bi->payload_va = BH_RT_PAYLOAD_VA;
     bi->payload_size = h->size;
     bi->timer_freq = facts->timer_freq;
     bi->ncpus = facts->ncpus;
     bi->ram_bytes = facts->ram_bytes;
-    bi->free_bytes = bootmem_free_bytes(bm);
+    bi->untyped_first = BH_RT_SLOT_UNTYPED;
+    bi->untyped_count = give_untyped(&b, bi);
+    bi->first_free_slot = BH_RT_SLOT_UNTYPED + bi->untyped_count;
 
-    memcpy(root_thread.name, "roottask", sizeof("roottask"));
-    root_thread.space = &root_space;
-    root_thread.regs.sp_el0 = BH_RT_STACK_TOP;
-    root_thread.regs.spsr = 0; /* EL0t, interrupts unmasked */
-    root_thread.regs.x[0] = BH_RT_BOOTINFO_VA;
-    root_thread.state = THREAD_RUNNABLE;
     kprintf("boot: root task '%s' loaded (%lu bytes, entry 0x%lx, VMID %u)\n", rt->name,
-            (unsigned long)rt->size, (unsigned long)root_thread.regs.elr, vmid);
-    return &root_thread;
+            (unsigned long)rt->size, (unsigned long)entry, b.space.vmid);
+    kprintf("boot: %lu MiB of RAM handed to the root task as %lu untyped capabilities\n",
+            (unsigned long)(bi->free_bytes >> 20), (unsigned long)bi->untyped_count);
+    return t;
 }

@@ -15,13 +15,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: bh-qemu-run --image IMAGE [--machine M] [--cpu CPU] [--smp N] [--mem MiB]\n"
-        "                   [--timeout SECONDS] [--expect TEXT]... [--reject TEXT]...\n"
-        "                   [--log FILE] [--icount] [--quiet] [--interactive] [-- QEMU-ARGS...]\n"
-        "exit: 0 pass, 1 timeout, 2 panic or rejected text, 3 QEMU exited early,\n"
-        "      4 QEMU could not run, 64 usage\n");
+    fprintf(f,
+            "usage: bh-qemu-run --image IMAGE [--machine M] [--cpu CPU] [--smp N] [--mem MiB]\n"
+            "                   [--timeout SECONDS] [--expect TEXT]... [--reject TEXT]...\n"
+            "                   [--log FILE] [--icount] [--quiet] [--interactive] [--allow-panic]\n"
+            "                   [-- QEMU-ARGS...]\n"
+            "exit: 0 pass, 1 timeout, 2 panic or rejected text, 3 QEMU exited early,\n"
+            "      4 QEMU could not run, 64 usage\n");
 }
 
 int main(int argc, char **argv)
@@ -47,6 +47,8 @@ int main(int argc, char **argv)
             o.icount = true;
         } else if (strcmp(a, "--quiet") == 0) {
             o.quiet = true;
+        } else if (strcmp(a, "--allow-panic") == 0) {
+            o.allow_panic = true;
         } else if (strcmp(a, "--interactive") == 0) {
             o.interactive = true;
         } else if (v == NULL) {

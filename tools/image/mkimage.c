@@ -5,6 +5,7 @@
  *
  *   bh-mkimage --kernel kernel.elf -o out.img KIND:NAME:PATH...
  *   KIND: roottask spec vmm server guest-kernel guest-initrd guest-disk guest-dtb test
+ *         schedule
  */
 #include "image.h"
 
@@ -25,6 +26,7 @@ static const struct {
     {"guest-disk", BH_PAYLOAD_GUEST_DISK},
     {"guest-dtb", BH_PAYLOAD_GUEST_DTB},
     {"test", BH_PAYLOAD_TEST},
+    {"schedule", BH_PAYLOAD_SCHEDULE},
 };
 
 static void usage(FILE *f)

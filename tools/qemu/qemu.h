@@ -23,6 +23,7 @@ struct bh_qemu_opts {
     bool interactive;         /* console on this terminal (stdio), Ctrl-A X quits */
     bool icount;              /* -icount shift=0 for instruction counting */
     bool quiet;               /* do not echo the console to stdout */
+    bool allow_panic;         /* a panic line is expected (tests of the panic path) */
     const char *const *extra; /* further QEMU arguments */
     size_t nextra;
 };

@@ -137,3 +137,35 @@ void s2_entries_zero(s2_desc_t *table, size_t n)
         table[i] = 0u;
     }
 }
+
+bh_error_t s2_map_check(ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights, s2_memtype_t type,
+                        unsigned *level)
+{
+    if (size == S2_PAGE_SIZE) {
+        *level = 3u;
+    } else if (size == S2_BLOCK_SIZE) {
+        *level = 2u;
+    } else {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (rights == 0u || rights > S2_RIGHTS_ALL) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (type != S2_MEM_NORMAL && type != S2_MEM_DEVICE) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    /* Speculative instruction fetch from MMIO is never wanted. */
+    if (type == S2_MEM_DEVICE && (rights & S2_RIGHT_EXEC) != 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    uint64_t a = ipa_addr(ipa);
+    uint64_t p = pa_addr(pa);
+    if (a >= S2_IPA_LIMIT || S2_IPA_LIMIT - a < size || p >= S2_PA_LIMIT ||
+        S2_PA_LIMIT - p < size) {
+        return BH_E_RANGE;
+    }
+    if (a % size != 0u || p % size != 0u) {
+        return BH_E_ALIGNMENT;
+    }
+    return BH_OK;
+}

@@ -138,36 +138,15 @@ bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsign
                   s2_memtype_t type, unsigned *missing_level)
 {
     BH_ASSERT(s != NULL && s->root != NULL);
-    unsigned level;
-    if (size == S2_PAGE_SIZE) {
-        level = 3u;
-    } else if (size == S2_BLOCK_SIZE) {
-        level = 2u;
-    } else {
-        return BH_E_INVALID_ARGUMENT;
-    }
-    if (rights == 0u || (rights & ~S2_RIGHTS_ALL) != 0u) {
-        return BH_E_INVALID_ARGUMENT;
-    }
-    if (type != S2_MEM_NORMAL && type != S2_MEM_DEVICE) {
-        return BH_E_INVALID_ARGUMENT;
-    }
-    /* Speculative instruction fetch from MMIO is never wanted. */
-    if (type == S2_MEM_DEVICE && (rights & S2_RIGHT_EXEC) != 0u) {
-        return BH_E_INVALID_ARGUMENT;
+    unsigned level = 0u;
+    bh_error_t err = s2_map_check(ipa, pa, size, rights, type, &level);
+    if (err != BH_OK) {
+        return err;
     }
     uint64_t a = ipa_addr(ipa);
-    uint64_t p = pa_addr(pa);
-    if (a >= S2_IPA_LIMIT || S2_IPA_LIMIT - a < size || p >= S2_PA_LIMIT ||
-        S2_PA_LIMIT - p < size) {
-        return BH_E_RANGE;
-    }
-    if (!is_aligned(a, size) || !is_aligned(p, size)) {
-        return BH_E_ALIGNMENT;
-    }
     s2_desc_t *t = NULL;
     unsigned stop = 0u;
-    bh_error_t err = walk(s, a, level, &t, &stop);
+    err = walk(s, a, level, &t, &stop);
     if (err != BH_OK) {
         report_missing(missing_level, err, stop);
         return err;

@@ -14,14 +14,16 @@
 #include <kernel/bootmem.h>
 #include <kernel/console.h>
 #include <kernel/platform.h>
+#include <kernel/kernel.h>
 #include <kernel/roottask.h>
-#include <kernel/thread.h>
+#include <kernel/sched.h>
+#include <kernel/vspace.h>
 #include <vm/stage2.h>
 
 #include <libfdt.h>
 
 #define KERNEL_STACK_SIZE 16384u
-#define TICK_US           10000u /* scheduling tick until the core scheduler sets deadlines */
+#define TIMESLICE_US      10000u /* round-robin quantum among equal priorities */
 
 struct percpu percpu0;
 /* Kernel stack for exceptions and everything after boot (boot_stack is head.S's). */
@@ -29,9 +31,11 @@ static uint8_t kernel_stack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
 extern char _text[], _end[];
 void arch_restore_regs(struct arch_regs *r) __attribute__((noreturn));
-void kernel_timer_start(unsigned intid, uint64_t period_ticks);
+void kentry_init(unsigned timer, unsigned console, uint64_t timeslice_us);
+struct arch_regs *kentry_start(void);
 
 static struct platform plat;
+static struct bh_schedule boot_schedule;
 static struct bootmem bootmem;
 
 /* Called by head.S when entered at EL1 or EL3: the console is the fallback. */
@@ -110,6 +114,41 @@ static void timer_selftest(void)
     panic("timer self-test: the EL2 timer interrupt never arrived");
 }
 
+/* Installs the image's time-partition schedule, if it has one. A schedule
+ * the scheduler refuses means a broken image: boot stops with the reason. */
+static void install_schedule(void)
+{
+    const struct bh_payload_header *h = payload_find();
+    for (unsigned i = 0; h != NULL && i < h->count; i++) {
+        const struct bh_payload_entry *e = &h->entries[i];
+        if (e->kind != BH_PAYLOAD_SCHEDULE) {
+            continue;
+        }
+        const struct bh_boot_schedule *bs = (const void *)((const char *)h + e->offset);
+        if (e->size < sizeof(*bs) || bs->num_windows > BH_SCHED_MAX_WINDOWS ||
+            e->size < sizeof(*bs) + bs->num_windows * sizeof(bs->windows[0])) {
+            panic("boot: schedule payload '%s' is truncated", e->name);
+        }
+        boot_schedule.major_frame = timer_us_to_ticks(bs->major_frame_us);
+        boot_schedule.num_windows = bs->num_windows;
+        for (unsigned w = 0; w < bs->num_windows; w++) {
+            boot_schedule.windows[w].offset = timer_us_to_ticks(bs->windows[w].offset_us);
+            boot_schedule.windows[w].length = timer_us_to_ticks(bs->windows[w].length_us);
+            boot_schedule.windows[w].partition = bs->windows[w].partition;
+        }
+        uint32_t bad = 0;
+        bh_error_t err = sched_schedule_validate(&boot_schedule, &bad);
+        if (err == BH_OK) {
+            err = sched_set_schedule(&boot_schedule, timer_now());
+        }
+        if (err != BH_OK) {
+            panic("boot: schedule rejected (error %d, window %u)", (int)err, bad);
+        }
+        kprintf("sched: time-partition schedule installed: major frame %lu us, %u windows\n",
+                (unsigned long)bs->major_frame_us, bs->num_windows);
+    }
+}
+
 static void setup_bootmem(void)
 {
     bootmem_init(&bootmem);
@@ -172,6 +211,12 @@ void kmain(uint64_t x0)
     timer_init();
     psci_init(plat.psci);
     timer_selftest();
+#ifdef BH_KERNEL_SELFTEST_PANIC
+    /* Test kernel only (kernel-selftest.elf): prove the panic path by reading
+     * an address the EL2 tables do not map. */
+    kprintf("selftest: reading unmapped EL2 address 0xdead0000\n");
+    (void)*(volatile uint64_t *)(uintptr_t)0xdead0000ull;
+#endif
 
     setup_bootmem();
     uint64_t ram = 0;
@@ -179,12 +224,13 @@ void kmain(uint64_t x0)
         ram += plat.ram[i].size;
     }
     struct bootinfo_facts facts = {timer_freq(), plat.ncpus, ram};
-    struct thread *rt = roottask_create(&bootmem, &facts);
-    thread_set_root(rt);
-    kprintf("boot: %lu MiB of RAM free for user level\n",
-            (unsigned long)(bootmem_free_bytes(&bootmem) >> 20));
+    vspace_init();
+    kentry_init(plat.timer_hyp_intid, plat.uart_intid, TIMESLICE_US);
+    install_schedule();
+    struct tcb *rt = roottask_create(&bootmem, &facts);
+    kernel_set_root(rt);
+    kernel_start_thread(rt, 255);
 
     gic_enable(plat.timer_hyp_intid);
-    kernel_timer_start(plat.timer_hyp_intid, timer_us_to_ticks(TICK_US));
-    arch_restore_regs(schedule());
+    arch_restore_regs(kentry_start());
 }

@@ -8,8 +8,8 @@
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 #include <kernel/console.h>
-#include <kernel/syscall.h>
-#include <kernel/thread.h>
+#include <bulkhead/ipc.h>
+#include <kernel/kernel.h>
 
 #include <bh_fmt.h>
 
@@ -76,71 +76,59 @@ void panic(const char *fmt, ...)
     }
 }
 
-/* A fault by an EL0 thread: report it precisely and stop the thread. (With the
- * capability core, the report becomes a message to its fault endpoint.) */
-static struct arch_regs *thread_fault(struct thread *t, uint64_t esr, uint64_t far)
+struct arch_regs *kentry_syscall(struct tcb *t);
+struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg[6],
+                               const char *what);
+struct arch_regs *kentry_irq(void);
+
+/* A fault by an EL0 thread becomes a fault message to its handler; the
+ * decoded description is what the kernel prints when it has none. */
+static struct arch_regs *thread_fault(struct tcb *t, uint64_t esr, uint64_t far)
 {
-    char line[160];
-    esr_describe(esr, line, sizeof(line));
+    char what[200];
+    size_t n = esr_describe(esr, what, sizeof(what));
     unsigned ec = ESR_EC(esr);
-    bool has_far = ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN;
-    kprintf("fault: thread '%s' stopped: %s", t->name, line);
-    if (has_far) {
-        kprintf(" at address 0x%lx", (unsigned long)far);
+    uint64_t label = BH_FAULT_USER_EXCEPTION;
+    uint64_t msg[6] = {t->regs.elr, esr, t->regs.sp_el0, 0, 0, 0};
+    if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER) {
+        label = BH_FAULT_VM;
+        msg[1] = far;
+        msg[2] = esr;
+        msg[3] = ec == EC_IABT_LOWER;
     }
-    kprintf(", pc 0x%lx\n", (unsigned long)t->regs.elr);
-    thread_stop(t, 0xfa17);
-    return schedule();
+    if ((ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN) && n < sizeof(what)) {
+        bh_snprintf(what + n, sizeof(what) - n, " at address 0x%lx", (unsigned long)far);
+    }
+    return kentry_fault(t, label, msg, what);
 }
 
 struct arch_regs *handle_lower_sync(struct arch_regs *r)
 {
     uint64_t esr = READ_SYSREG(esr_el2);
     uint64_t far = READ_SYSREG(far_el2);
-    struct thread *t = thread_current();
+    struct tcb *t = kernel_current();
     if (t == NULL || r != &t->regs) {
         panic_frame("exception from a lower EL with no current thread", r, esr, far);
     }
     if (ESR_EC(esr) == EC_SVC64) {
-        return syscall_dispatch(t);
+        return kentry_syscall(t);
     }
     return thread_fault(t, esr, far);
 }
 
-/* Handles every pending interrupt; returns with them acknowledged. */
-static void irq_dispatch(void)
-{
-    for (;;) {
-        unsigned intid = gic_ack();
-        if (intid >= GIC_SPURIOUS) {
-            return;
-        }
-        gic_eoi(intid);
-        if (kernel_irq(intid)) {
-            gic_deactivate(intid);
-        } else {
-            kprintf("bulkhead: unexpected interrupt %u, disabled\n", intid);
-            gic_disable(intid);
-            gic_deactivate(intid);
-        }
-    }
-}
-
 struct arch_regs *handle_lower_irq(struct arch_regs *r)
 {
-    struct thread *t = thread_current();
+    struct tcb *t = kernel_current();
     if (t != NULL) {
         t->irq_entries++;
     }
-    irq_dispatch();
     (void)r;
-    return schedule();
+    return kentry_irq();
 }
 
 struct arch_regs *handle_idle_irq(void)
 {
-    irq_dispatch();
-    return schedule();
+    return kentry_irq();
 }
 
 struct arch_regs *handle_lower_fiq(struct arch_regs *r)
@@ -156,11 +144,10 @@ struct arch_regs *handle_lower_serror(struct arch_regs *r)
 
 struct arch_regs *handle_lower_aarch32(struct arch_regs *r)
 {
-    struct thread *t = thread_current();
+    struct tcb *t = kernel_current();
     if (t == NULL) {
         panic_frame("AArch32 exception with no current thread", r, READ_SYSREG(esr_el2), 0);
     }
-    kprintf("fault: thread '%s' stopped: AArch32 execution is not supported\n", t->name);
-    thread_stop(t, 0xfa17);
-    return schedule();
+    uint64_t msg[6] = {r->elr, READ_SYSREG(esr_el2), 0, 0, 0, 0};
+    return kentry_fault(t, BH_FAULT_USER_EXCEPTION, msg, "AArch32 execution is not supported");
 }

@@ -30,7 +30,27 @@ enum bh_payload_kind {
     BH_PAYLOAD_GUEST_INITRD = 6,
     BH_PAYLOAD_GUEST_DISK = 7,
     BH_PAYLOAD_GUEST_DTB = 8,
-    BH_PAYLOAD_TEST = 9, /* ELF64: a test program the root task starts */
+    BH_PAYLOAD_TEST = 9,      /* ELF64: a test program the root task starts */
+    BH_PAYLOAD_SCHEDULE = 10, /* struct bh_boot_schedule: installed by the kernel at boot */
+};
+
+/*
+ * The static time-partition schedule (ARINC 653 major frame), in microseconds.
+ * The kernel converts it to timer ticks, validates it and installs it before
+ * the root task starts; nothing can change it at run time.
+ */
+struct bh_boot_window {
+    uint64_t offset_us;
+    uint64_t length_us;
+    uint32_t partition; /* 1..15; time outside every window belongs to partition 0 */
+    uint32_t reserved;
+};
+
+struct bh_boot_schedule {
+    uint64_t major_frame_us;
+    uint32_t num_windows;
+    uint32_t reserved;
+    struct bh_boot_window windows[];
 };
 
 struct bh_payload_entry {

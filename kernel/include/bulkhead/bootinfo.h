@@ -20,6 +20,28 @@
 
 #define BH_BOOTINFO_MAGIC 0x4f464e49544f4f42ull /* "BOOTINFO" */
 
+/*
+ * The root task's CSpace: one CNode of 2^BH_RT_CNODE_RADIX slots whose guard
+ * consumes the remaining address bits, so a capability address is simply the
+ * slot index. Fixed slots below; untyped memory from BH_RT_SLOT_UNTYPED on.
+ */
+#define BH_RT_CNODE_RADIX      12u
+#define BH_RT_SLOT_TCB         1u /* the root task's own thread */
+#define BH_RT_SLOT_CNODE       2u /* this CNode */
+#define BH_RT_SLOT_VSPACE      3u /* its address space */
+#define BH_RT_SLOT_IRQ_CONTROL 4u
+#define BH_RT_SLOT_IPCBUF      5u /* the frame mapped at BH_RT_IPCBUF_VA */
+#define BH_RT_SLOT_BOOTINFO    6u /* the frame mapped at BH_RT_BOOTINFO_VA */
+#define BH_RT_SLOT_UNTYPED     16u
+#define BH_RT_MAX_UNTYPED      192u
+
+struct bh_untyped_desc {
+    uint64_t paddr;
+    uint8_t size_bits;
+    uint8_t is_device;
+    uint8_t pad[6];
+};
+
 struct bh_bootinfo {
     uint64_t magic;
     uint64_t version;
@@ -27,8 +49,14 @@ struct bh_bootinfo {
     uint64_t payload_size; /* bytes mapped there */
     uint64_t timer_freq;   /* CNTFRQ, Hz */
     uint64_t ncpus;
-    uint64_t ram_bytes;  /* RAM the kernel found */
-    uint64_t free_bytes; /* RAM left after the kernel and the root task */
+    uint64_t ram_bytes;     /* RAM the kernel found */
+    uint64_t free_bytes;    /* RAM given to the root task as untyped memory */
+    uint64_t untyped_first; /* first slot of the untyped capabilities */
+    uint64_t untyped_count;
+    uint64_t first_free_slot;                          /* first empty slot after them */
+    struct bh_untyped_desc untyped[BH_RT_MAX_UNTYPED]; /* in slot order */
 };
+
+_Static_assert(sizeof(struct bh_bootinfo) <= 4096, "boot info fits its page");
 
 #endif

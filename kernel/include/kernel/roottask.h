@@ -4,7 +4,7 @@
 
 #include <bulkhead/bootimage.h>
 #include <kernel/bootmem.h>
-#include <kernel/thread.h>
+#include <kernel/objects.h>
 
 struct bootinfo_facts {
     uint64_t timer_freq;
@@ -14,6 +14,7 @@ struct bootinfo_facts {
 
 /* The payload the image builder appended after the kernel, or NULL. */
 const struct bh_payload_header *payload_find(void);
-struct thread *roottask_create(struct bootmem *bm, const struct bootinfo_facts *facts);
+/* Builds the root task; every byte of boot memory left goes to it as untyped. */
+struct tcb *roottask_create(struct bootmem *bm, const struct bootinfo_facts *facts);
 
 #endif

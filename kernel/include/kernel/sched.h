@@ -156,6 +156,7 @@ bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_wi
  * READY (they would sit in the wrong queue): configure before starting them. */
 bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now);
 /* Number of READY threads of partitions other than 0 (sched.c, for the check above). */
+/*@ assigns \nothing; */
 unsigned sched_nonsystem_ready(void);
 
 /* Read-only views for invariant checks (tests) and debug dumps. */

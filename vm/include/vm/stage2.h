@@ -201,6 +201,28 @@ void s2_entries_zero(s2_desc_t *table, size_t n);
     ensures (\result / 524288) % 2 == 0 && (\result / 2147483648) % 2 == 1; */
 uint64_t s2_vtcr(unsigned pa_range);
 
+/* Argument checks of s2_map, in its documented order; on BH_OK *level is the
+ * level of the leaf to write (3 for a page, 2 for a block). */
+/*@ requires \valid(level);
+    assigns *level;
+    ensures \result == BH_OK || \result == BH_E_INVALID_ARGUMENT || \result == BH_E_RANGE ||
+            \result == BH_E_ALIGNMENT;
+    ensures size != 4096 && size != 2097152 ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures (rights == 0 || rights > 7) ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures type != S2_MEM_NORMAL && type != S2_MEM_DEVICE ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures type == S2_MEM_DEVICE && (rights & 4) != 0 ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures \result == BH_OK ==>
+        (size == 4096 ==> *level == 3) && (size == 2097152 ==> *level == 2) &&
+        1 <= rights <= 7 && (type == S2_MEM_NORMAL || type == S2_MEM_DEVICE) &&
+        !(type == S2_MEM_DEVICE && (rights & 4) != 0) &&
+        ipa.ipa + size <= 0x10000000000 && pa.pa + size <= 0x1000000000000 &&
+        ipa.ipa % size == 0 && pa.pa % size == 0;
+    ensures \result == BH_E_RANGE ==>
+        ipa.ipa + size > 0x10000000000 || pa.pa + size > 0x1000000000000;
+    ensures \result == BH_E_ALIGNMENT ==> ipa.ipa % size != 0 || pa.pa % size != 0; */
+bh_error_t s2_map_check(ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights, s2_memtype_t type,
+                        unsigned *level);
+
 /* ---- address-space operations ---- */
 
 /* Zeroes the root and records the VMID. BH_E_ALIGNMENT if the root is not

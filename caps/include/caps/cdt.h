@@ -1,0 +1,107 @@
+/*
+ * Capability derivation tree (CDT).
+ *
+ * Representation: every non-empty slot is on one doubly linked list (per root)
+ * in preorder of the tree: a capability's descendants follow it directly and
+ * contiguously. The parent relation is not stored; it is computed from the two
+ * capabilities (cdt_is_parent_of): an original capability (made by retype, or a
+ * newly badged Endpoint/Notification, or an IRQHandler) is the parent of the
+ * following capabilities to the same object (for a badged original: only the
+ * non-original ones with its badge); an Untyped is the parent of the following
+ * capabilities to objects inside its region. Copies are not originals, so they
+ * have no children: copying a copy makes a sibling.
+ *
+ * Consequences: insert after the source and removal are O(1), removal needs no
+ * re-parenting, and all capabilities to one object are adjacent on the list, so
+ * "last capability to an object" is "neither list neighbour refers to it".
+ */
+#ifndef CAPS_CDT_H
+#define CAPS_CDT_H
+
+#include <caps/cap.h>
+
+/* Same object: same type and address (IRQHandler: same interrupt). Untyped
+ * capabilities cannot be copied, so each is its own object. */
+/*@ assigns \nothing; */
+bool cdt_same_object(cap_t a, cap_t b);
+
+/* Would b, following a on the list, be a descendant of a? */
+/*@ requires \valid_read(a) && \valid_read(b);
+    assigns \nothing;
+    ensures !cap_null_l(a->cap) || !\result; */
+bool cdt_is_parent_of(const cte_t *a, const cte_t *b);
+
+/* Does the slot's capability have a descendant? */
+/*@ requires \valid_read(s);
+    requires s->next == \null || \valid_read(s->next);
+    assigns \nothing;
+    ensures \result ==> s->next != \null; */
+bool cdt_has_children(const cte_t *s);
+
+/* Is the slot the last capability to its object? */
+/*@ requires \valid_read(s);
+    requires s->prev == \null || \valid_read(s->prev);
+    requires s->next == \null || \valid_read(s->next);
+    assigns \nothing; */
+bool cdt_is_last(const cte_t *s);
+
+/* Put cap into the empty slot dest as the root of a new list (boot). */
+/*@ requires \valid(dest);
+    requires cap_null_l(dest->cap) && dest->prev == \null && dest->next == \null;
+    assigns *dest;
+    ensures dest->cap == cap && dest->prev == \null && dest->next == \null; */
+void cdt_insert_root(cte_t *dest, cap_t cap);
+
+/* Put cap into the empty slot dest directly after src on the list. */
+/*@ requires \valid(src) && \valid(dest) && \separated(src, dest);
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires !cap_null_l(src->cap);
+    requires cap_null_l(dest->cap) && dest->prev == \null && dest->next == \null;
+    assigns *dest, src->next, src->next->prev;
+    ensures src->next == dest && dest->prev == src && dest->next == \old(src->next);
+    ensures \old(src->next) != \null ==> \old(src->next)->prev == dest;
+    ensures dest->cap == cap && src->cap == \old(src->cap);
+    ensures src->prev == \old(src->prev); */
+void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap);
+
+/* Unlink the slot from the list and empty it. */
+/*@ requires \valid(slot);
+    requires slot->prev == \null || (\valid(slot->prev) && \separated(slot->prev, slot));
+    requires slot->next == \null || (\valid(slot->next) && \separated(slot->next, slot));
+    requires slot->prev == \null || slot->next == \null || \separated(slot->prev, slot->next);
+    assigns *slot, slot->prev->next, slot->next->prev;
+    ensures \old(slot->prev) != \null ==> \old(slot->prev)->next == \old(slot->next);
+    ensures \old(slot->next) != \null ==> \old(slot->next)->prev == \old(slot->prev);
+    ensures slot->prev == \null && slot->next == \null;
+    ensures slot->cap.w0 == 0 && slot->cap.w1 == 0; */
+void cdt_remove(cte_t *slot);
+
+/* Move the capability of src into the empty slot dest (same list position),
+ * replacing it by cap; src becomes empty. */
+/*@ requires \valid(src) && \valid(dest) && \separated(src, dest);
+    requires src->prev == \null || (\valid(src->prev) && \separated(src->prev, src, dest));
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires src->prev == \null || src->next == \null || \separated(src->prev, src->next);
+    requires !cap_null_l(src->cap);
+    requires cap_null_l(dest->cap) && dest->prev == \null && dest->next == \null;
+    assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures dest->cap == cap && dest->prev == \old(src->prev) && dest->next == \old(src->next);
+    ensures \old(src->prev) != \null ==> \old(src->prev)->next == dest;
+    ensures \old(src->next) != \null ==> \old(src->next)->prev == dest;
+    ensures src->prev == \null && src->next == \null;
+    ensures src->cap.w0 == 0 && src->cap.w1 == 0; */
+void cdt_move(cte_t *src, cte_t *dest, cap_t cap);
+
+/* Exchange the contents of two non-empty slots; each capability keeps its
+ * list position. */
+/*@ requires \valid(a) && \valid(b) && \separated(a, b);
+    requires a->prev == \null || a->prev == b || (\valid(a->prev) && \separated(a->prev, a, b));
+    requires a->next == \null || a->next == b || (\valid(a->next) && \separated(a->next, a, b));
+    requires b->prev == \null || b->prev == a || (\valid(b->prev) && \separated(b->prev, a, b));
+    requires b->next == \null || b->next == a || (\valid(b->next) && \separated(b->next, a, b));
+    requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    assigns *a, *b, a->prev->next, a->next->prev, b->prev->next, b->next->prev;
+    ensures a->cap == \old(b->cap) && b->cap == \old(a->cap); */
+void cdt_swap(cte_t *a, cte_t *b);
+
+#endif

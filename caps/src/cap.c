@@ -1,0 +1,71 @@
+/* Object sizes and capability containers. */
+#include <caps/cap.h>
+#include <kernel/phys.h>
+
+uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits)
+{
+    switch (type) {
+    case BH_OBJ_UNTYPED:
+        return user_bits;
+    case BH_OBJ_CNODE:
+        return user_bits + BH_SLOT_SIZE_BITS;
+    case BH_OBJ_TCB:
+        return BH_TCB_SIZE_BITS;
+    case BH_OBJ_ENDPOINT:
+        return BH_ENDPOINT_SIZE_BITS;
+    case BH_OBJ_NOTIFICATION:
+        return BH_NOTIFICATION_SIZE_BITS;
+    case BH_OBJ_REPLY:
+        return BH_REPLY_SIZE_BITS;
+    case BH_OBJ_SCHED_CONTEXT:
+        return BH_SCHED_CONTEXT_SIZE_BITS;
+    case BH_OBJ_ADDRESS_SPACE:
+        return BH_ADDRESS_SPACE_SIZE_BITS;
+    case BH_OBJ_PAGE_TABLE:
+        return BH_PAGE_TABLE_SIZE_BITS;
+    case BH_OBJ_FRAME_4K:
+        return BH_FRAME_4K_SIZE_BITS;
+    case BH_OBJ_FRAME_2M:
+        return BH_FRAME_2M_SIZE_BITS;
+    case BH_OBJ_VM:
+        return BH_VM_SIZE_BITS;
+    case BH_OBJ_VCPU:
+        return BH_VCPU_SIZE_BITS;
+    case BH_OBJ_NULL:
+    case BH_OBJ_IRQ_CONTROL:
+    case BH_OBJ_IRQ_HANDLER:
+    case BH_OBJ_COUNT:
+    default:
+        return 0u;
+    }
+}
+
+uint32_t cap_object_size_bits(cap_t c)
+{
+    bh_objtype_t t = cap_type(c);
+    if (t == BH_OBJ_UNTYPED) {
+        return cap_ut_size_bits(c);
+    }
+    if (t == BH_OBJ_CNODE) {
+        return cap_cnode_radix(c) + BH_SLOT_SIZE_BITS;
+    }
+    return caps_object_size_bits(t, 0u);
+}
+
+bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count)
+{
+    bh_objtype_t t = cap_type(c);
+    if (t == BH_OBJ_CNODE) {
+        *first = (cte_t *)pa_to_kva(cap_obj(c));
+        *count = 1ull << cap_cnode_radix(c);
+        return true;
+    }
+    if (t == BH_OBJ_TCB) {
+        *first = (cte_t *)pa_to_kva(cap_obj(c));
+        *count = BH_TCB_CAP_SLOTS;
+        return true;
+    }
+    *first = NULL;
+    *count = 0u;
+    return false;
+}

@@ -1,0 +1,157 @@
+/* Capability derivation tree: a preorder list with a computed parent relation. */
+#include <caps/cdt.h>
+#include <kernel/assert.h>
+
+bool cdt_same_object(cap_t a, cap_t b)
+{
+    bh_objtype_t t = cap_type(a);
+    if (t != cap_type(b)) {
+        return false;
+    }
+    switch (t) {
+    case BH_OBJ_NULL:
+    case BH_OBJ_UNTYPED:
+        return false;
+    case BH_OBJ_IRQ_CONTROL:
+        return true;
+    case BH_OBJ_IRQ_HANDLER:
+        return cap_irq(a) == cap_irq(b);
+    default:
+        return pa_addr(cap_obj(a)) == pa_addr(cap_obj(b));
+    }
+}
+
+/* Is the object of b inside the region of untyped a? */
+static bool ut_covers(cap_t a, cap_t b)
+{
+    bh_objtype_t tb = cap_type(b);
+    if (tb == BH_OBJ_NULL || tb == BH_OBJ_IRQ_CONTROL || tb == BH_OBJ_IRQ_HANDLER) {
+        return false;
+    }
+    uint64_t a_lo = pa_addr(cap_obj(a));
+    uint64_t a_bits = cap_ut_size_bits(a);
+    uint64_t b_lo = pa_addr(cap_obj(b));
+    uint64_t b_bits = cap_object_size_bits(b);
+    if (b_bits > a_bits || b_lo < a_lo) {
+        return false;
+    }
+    /* Both are aligned to their sizes: b is inside iff the offset fits. */
+    return b_lo - a_lo <= (1ull << a_bits) - (1ull << b_bits);
+}
+
+bool cdt_is_parent_of(const cte_t *a, const cte_t *b)
+{
+    cap_t ca = a->cap;
+    cap_t cb = b->cap;
+    if (cap_is_null(ca) || cap_is_null(cb) || !cap_is_original(ca)) {
+        return false;
+    }
+    bh_objtype_t ta = cap_type(ca);
+    if (ta == BH_OBJ_UNTYPED) {
+        return ut_covers(ca, cb);
+    }
+    if (ta == BH_OBJ_IRQ_CONTROL) {
+        return cap_type(cb) == BH_OBJ_IRQ_HANDLER || cap_type(cb) == BH_OBJ_IRQ_CONTROL;
+    }
+    if (!cdt_same_object(ca, cb)) {
+        return false;
+    }
+    if (cap_has_badge_field(ta) && cap_badge(ca) != 0u) {
+        return cap_badge(cb) == cap_badge(ca) && !cap_is_original(cb);
+    }
+    return true;
+}
+
+bool cdt_has_children(const cte_t *s)
+{
+    return s->next != NULL && cdt_is_parent_of(s, s->next);
+}
+
+bool cdt_is_last(const cte_t *s)
+{
+    if (s->prev != NULL && cdt_same_object(s->prev->cap, s->cap)) {
+        return false;
+    }
+    if (s->next != NULL && cdt_same_object(s->next->cap, s->cap)) {
+        return false;
+    }
+    return true;
+}
+
+void cdt_insert_root(cte_t *dest, cap_t cap)
+{
+    BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
+    dest->cap = cap;
+    dest->prev = NULL;
+    dest->next = NULL;
+}
+
+void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap)
+{
+    BH_ASSERT(src != dest && !cap_is_null(src->cap));
+    BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
+    dest->cap = cap;
+    dest->prev = src;
+    dest->next = src->next;
+    if (src->next != NULL) {
+        src->next->prev = dest;
+    }
+    src->next = dest;
+}
+
+void cdt_remove(cte_t *slot)
+{
+    if (slot->prev != NULL) {
+        slot->prev->next = slot->next;
+    }
+    if (slot->next != NULL) {
+        slot->next->prev = slot->prev;
+    }
+    slot->cap = cap_null();
+    slot->prev = NULL;
+    slot->next = NULL;
+}
+
+void cdt_move(cte_t *src, cte_t *dest, cap_t cap)
+{
+    BH_ASSERT(src != dest && !cap_is_null(src->cap));
+    BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
+    dest->cap = cap;
+    dest->prev = src->prev;
+    dest->next = src->next;
+    if (dest->prev != NULL) {
+        dest->prev->next = dest;
+    }
+    if (dest->next != NULL) {
+        dest->next->prev = dest;
+    }
+    src->cap = cap_null();
+    src->prev = NULL;
+    src->next = NULL;
+}
+
+void cdt_swap(cte_t *a, cte_t *b)
+{
+    BH_ASSERT(a != b && !cap_is_null(a->cap) && !cap_is_null(b->cap));
+    cte_t ta = *a;
+    cte_t tb = *b;
+    /* A link that pointed at the other slot now points at this one. */
+    a->cap = tb.cap;
+    a->prev = tb.prev == a ? b : tb.prev;
+    a->next = tb.next == a ? b : tb.next;
+    b->cap = ta.cap;
+    b->prev = ta.prev == b ? a : ta.prev;
+    b->next = ta.next == b ? a : ta.next;
+    if (a->prev != NULL) {
+        a->prev->next = a;
+    }
+    if (a->next != NULL) {
+        a->next->prev = a;
+    }
+    if (b->prev != NULL) {
+        b->prev->next = b;
+    }
+    if (b->next != NULL) {
+        b->next->prev = b;
+    }
+}

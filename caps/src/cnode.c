@@ -1,0 +1,298 @@
+/* CNode operations: copy, mint, move, mutate, delete, revoke. */
+#include <caps/cdt.h>
+#include <caps/cnode.h>
+#include <caps/finalise.h>
+#include <kernel/assert.h>
+
+/* Rights of a derived capability: never more than the source's. */
+/*@ assigns \nothing;
+    ensures \result == (have & mask & 0x1f); */
+static uint32_t rights_and(uint32_t have, uint32_t mask)
+{
+    return have & mask & BH_RIGHTS_ALL;
+}
+
+/* The capability a copy of c starts from, or BH_E_ILLEGAL_OPERATION. */
+/*@ requires \valid(out);
+    assigns *out;
+    ensures \result == BH_OK ==> cap_rights_l(*out) == cap_rights_l(c);
+    ensures \result == BH_OK ==> cap_type_l(*out) == cap_type_l(c) && cap_type_l(c) != 0; */
+static bh_error_t derive(cap_t c, cap_t *out)
+{
+    bh_objtype_t t = cap_type(c);
+    switch (t) {
+    case BH_OBJ_NULL:
+        return BH_E_INVALID_CAPABILITY;
+    case BH_OBJ_UNTYPED:     /* two untyped caps would hand out memory twice */
+    case BH_OBJ_IRQ_CONTROL: /* one authority over all interrupts */
+        return BH_E_ILLEGAL_OPERATION;
+    case BH_OBJ_FRAME_4K:
+    case BH_OBJ_FRAME_2M:
+    case BH_OBJ_PAGE_TABLE:
+        *out = cap_set_original(cap_clear_mapping(c), false);
+        return BH_OK;
+    default:
+        *out = cap_set_original(c, false);
+        return BH_OK;
+    }
+}
+
+/* Apply capability data (badge, guard). *made_original: a new badge on an
+ * unbadged capability starts a new derivation subtree. */
+/*@ requires \valid(out) && \valid(made_original) && \separated(out, made_original);
+    assigns *out, *made_original;
+    ensures \result == BH_OK ==> cap_rights_l(*out) == cap_rights_l(c);
+    ensures \result == BH_OK ==> cap_type_l(*out) == cap_type_l(c); */
+static bh_error_t apply_data(cap_t c, uint64_t data, cap_t *out, bool *made_original)
+{
+    bh_objtype_t t = cap_type(c);
+    *made_original = false;
+    if (cap_has_badge_field(t)) {
+        if (cap_badge(c) == 0u) {
+            *out = cap_set_badge(c, data);
+            *made_original = data != 0u;
+            return BH_OK;
+        }
+        if (data != 0u && data != cap_badge(c)) {
+            return BH_E_ILLEGAL_OPERATION; /* badges are never changed */
+        }
+        *out = c;
+        return BH_OK;
+    }
+    if (t == BH_OBJ_CNODE) {
+        uint32_t gsize = (uint32_t)(data & 0x3fu);
+        uint64_t guard = data >> 6;
+        if (gsize > BH_GUARD_SIZE_MAX || gsize + cap_cnode_radix(c) > 64u ||
+            (guard >> gsize) != 0u) {
+            return BH_E_INVALID_ARGUMENT;
+        }
+        *out = cap_cnode_set_guard(c, guard, gsize);
+        return BH_OK;
+    }
+    if (data != 0u) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    *out = c;
+    return BH_OK;
+}
+
+/*@ requires \valid_read(src) && \valid_read(dest);
+    assigns \nothing;
+    ensures \result == BH_OK <==> (cap_null_l(dest->cap) && !cap_null_l(src->cap)); */
+static bh_error_t check_slots(const cte_t *src, const cte_t *dest)
+{
+    if (!cap_is_null(dest->cap)) {
+        return BH_E_DELETE_FIRST;
+    }
+    if (cap_is_null(src->cap)) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return BH_OK;
+}
+
+/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+    assigns *dest, src->next, src->next->prev;
+    ensures \result == BH_OK ==>
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask & 0x1f);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
+bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
+{
+    cap_t c;
+    bh_error_t e = check_slots(src, dest);
+    if (e == BH_OK) {
+        e = derive(src->cap, &c);
+    }
+    if (e != BH_OK) {
+        return e;
+    }
+    c = cap_set_rights(c, rights_and(cap_rights(c), rights_mask));
+    cdt_insert_after(src, dest, c);
+    return BH_OK;
+}
+
+/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+    assigns *dest, src->next, src->next->prev;
+    ensures \result == BH_OK ==>
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask & 0x1f);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
+bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t data)
+{
+    cap_t c;
+    cap_t d;
+    bool original = false;
+    bh_error_t e = check_slots(src, dest);
+    if (e == BH_OK) {
+        e = derive(src->cap, &c);
+    }
+    if (e == BH_OK) {
+        e = apply_data(c, data, &d, &original);
+    }
+    if (e != BH_OK) {
+        return e;
+    }
+    d = cap_set_rights(d, rights_and(cap_rights(d), rights_mask));
+    d = cap_set_original(d, original);
+    cdt_insert_after(src, dest, d);
+    return BH_OK;
+}
+
+/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
+    requires src->prev == \null || (\valid(src->prev) && \separated(src->prev, src, dest));
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires src->prev == \null || src->next == \null || \separated(src->prev, src->next);
+    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+    assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures \result == BH_OK ==> dest->cap == \old(src->cap) && cap_null_l(src->cap);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
+bh_error_t caps_move(cte_t *src, cte_t *dest)
+{
+    bh_error_t e = check_slots(src, dest);
+    if (e != BH_OK) {
+        return e;
+    }
+    cdt_move(src, dest, src->cap);
+    return BH_OK;
+}
+
+bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
+{
+    cap_t d;
+    bool original = false;
+    bh_error_t e = check_slots(src, dest);
+    if (e == BH_OK) {
+        e = apply_data(src->cap, data, &d, &original);
+    }
+    if (e != BH_OK) {
+        return e;
+    }
+    /* Keep the original flag: the capability keeps its place in the tree. */
+    cdt_move(src, dest, d);
+    return BH_OK;
+}
+
+/* First non-empty slot other than self inside the object c refers to, if c
+ * refers to a capability container (CNode, TCB). */
+static cte_t *other_nonempty_slot(cap_t c, const cte_t *self)
+{
+    cte_t *base;
+    uint64_t n;
+    if (!cap_container_slots(c, &base, &n)) {
+        return NULL;
+    }
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i;
+        loop variant n - i; */
+    for (uint64_t i = 0u; i < n; i++) {
+        if (base + i != self && !cap_is_null(base[i].cap)) {
+            return base + i;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * One unit of deletion work towards emptying target. Follows the chain
+ * target -> (last cap to a container) -> a capability inside it -> ... until a
+ * capability that can go at once, and deletes it. If the chain comes back to
+ * one of its own slots, those containers are reachable only through each other
+ * (garbage): swapping two capabilities makes one container self-contained and
+ * shortens the cycle (the swap is the unit of work).
+ * A chain longer than CAPS_DELETE_CHAIN_MAX: delete refuses (BH_E_RANGE: delete
+ * the inner capabilities first); revoke (rotate) swaps the last two links,
+ * which shortens the chain and leaves the next-to-last container holding the
+ * last capability to itself: garbage that the revoke of its untyped reclaims.
+ * Every swap makes one more container hold its own last capability, and every
+ * removal removes a capability, so repeated steps terminate.
+ */
+static bh_error_t delete_step(cte_t *target, bool rotate)
+{
+    cte_t *chain[CAPS_DELETE_CHAIN_MAX];
+    uint32_t depth = 1u;
+    chain[0] = target;
+    /*@ loop invariant 1 <= depth <= CAPS_DELETE_CHAIN_MAX;
+        loop variant CAPS_DELETE_CHAIN_MAX - depth; */
+    while (true) {
+        cte_t *cur = chain[depth - 1u];
+        cte_t *inner = NULL;
+        BH_ASSERT(!cap_is_null(cur->cap));
+        bool last = cdt_is_last(cur);
+        if (last) {
+            inner = other_nonempty_slot(cur->cap, cur);
+        }
+        if (inner == NULL) {
+            cap_t c = cur->cap;
+            cdt_remove(cur);
+            caps_cap_removed(c, last);
+            return BH_OK;
+        }
+        /*@ loop invariant 0 <= j <= depth;
+            loop assigns j;
+            loop variant depth - j; */
+        for (uint32_t j = 0u; j < depth; j++) {
+            if (chain[j] == inner) {
+                cdt_swap(chain[j], cur);
+                return BH_OK;
+            }
+        }
+        if (depth == CAPS_DELETE_CHAIN_MAX) {
+            if (!rotate) {
+                return BH_E_RANGE;
+            }
+            cdt_swap(chain[depth - 2u], cur);
+            return BH_OK;
+        }
+        chain[depth] = inner;
+        depth++;
+    }
+}
+
+bh_error_t caps_delete(cte_t *slot, uint32_t budget)
+{
+    /*@ loop invariant 0 <= done <= budget;
+        loop variant budget - done; */
+    for (uint32_t done = 0u; done < budget; done++) {
+        if (cap_is_null(slot->cap)) {
+            return BH_OK;
+        }
+        bh_error_t e = delete_step(slot, false);
+        if (e != BH_OK) {
+            return e;
+        }
+    }
+    return cap_is_null(slot->cap) ? BH_OK : BH_E_PREEMPTED;
+}
+
+/* True when revoke has nothing left to do; resets an untyped's free index. */
+static bool revoke_done(cte_t *slot)
+{
+    if (cap_is_null(slot->cap)) {
+        return true;
+    }
+    if (cdt_has_children(slot)) {
+        return false;
+    }
+    if (cap_type(slot->cap) == BH_OBJ_UNTYPED) {
+        slot->cap = cap_ut_set_free_index(slot->cap, 0u);
+    }
+    return true;
+}
+
+bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
+{
+    /*@ loop invariant 0 <= done <= budget;
+        loop variant budget - done; */
+    for (uint32_t done = 0u; done < budget; done++) {
+        if (revoke_done(slot)) {
+            return BH_OK;
+        }
+        bh_error_t e = delete_step(slot->next, true);
+        if (e != BH_OK) {
+            return e;
+        }
+    }
+    return revoke_done(slot) ? BH_OK : BH_E_PREEMPTED;
+}

@@ -1,0 +1,177 @@
+/*
+ * AArch64 side of every kernel entry: time, the portable kernel, the choice of
+ * what runs next, and the hardware state that goes with it (VTTBR_EL2,
+ * HCR_EL2, the EL2 timer deadline).
+ */
+#include <arch/gic.h>
+#include <arch/psci.h>
+#include <arch/regs.h>
+#include <arch/sysreg.h>
+#include <arch/timer.h>
+#include <kernel/console.h>
+#include <kernel/kernel.h>
+#include <kernel/vspace.h>
+
+extern struct percpu percpu0;
+void arch_idle(uint64_t kstack_top) __attribute__((noreturn));
+
+static unsigned timer_intid;
+static unsigned console_intid;
+
+/* While an EL0 thread runs: stage 1 off (TGE), the thread's stage-2 table is
+ * its address space (DC makes stage-1-off accesses Normal write-back and
+ * implies VM), every exception and interrupt comes to EL2. */
+#define HCR_EL0_THREAD (HCR_TGE | HCR_DC | HCR_VM | HCR_RW)
+
+void arch_console_write(const char *s, size_t n)
+{
+    kwrite(s, n);
+}
+
+bh_error_t arch_activate(struct tcb *t)
+{
+    cap_t c = t->slot[TCB_SLOT_VSPACE].cap;
+    if (cap_type(c) != BH_OBJ_ADDRESS_SPACE) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    s2_space_t s;
+    bh_error_t e = vspace_activate(as_of(c), &s);
+    if (e != BH_OK) {
+        return e;
+    }
+    WRITE_SYSREG(vttbr_el2, s2_vttbr(&s));
+    WRITE_SYSREG(hcr_el2, HCR_EL0_THREAD);
+    ISB();
+    return BH_OK;
+}
+
+bh_error_t arch_irq_claim(uint32_t intid)
+{
+    if (intid < 32u || intid >= gic_num_intids()) {
+        return BH_E_RANGE; /* SGIs and PPIs are per-CPU: never handed out */
+    }
+    if (intid == console_intid || intid == timer_intid) {
+        return BH_E_IN_USE; /* the kernel's own */
+    }
+    gic_enable(intid);
+    return BH_OK;
+}
+
+void arch_irq_release(uint32_t intid)
+{
+    gic_disable(intid);
+    gic_deactivate(intid);
+}
+
+void arch_irq_ack(uint32_t intid)
+{
+    gic_deactivate(intid);
+}
+
+static void system_halt(void)
+{
+    kprintf("bulkhead: system halted, powering off\n");
+    psci_system_off();
+    kprintf("bulkhead: PSCI SYSTEM_OFF unavailable; halting this CPU\n");
+    for (;;) {
+        IRQ_MASK();
+        WFI();
+    }
+}
+
+/* Picks the next thread and programs the deadline; never returns to idle's caller. */
+static struct arch_regs *resume(uint64_t now)
+{
+    if (kernel_root_stopped()) {
+        system_halt();
+    }
+    uint64_t deadline = UINT64_MAX;
+    struct tcb *next = kernel_schedule(now, &deadline);
+    if (deadline == UINT64_MAX) {
+        timer_cancel();
+    } else {
+        timer_set_deadline(deadline);
+    }
+    if (kernel_root_stopped()) {
+        system_halt();
+    }
+    if (next == NULL) {
+        percpu0.cur = NULL;
+        arch_idle(percpu0.kstack_top);
+    }
+    /* TPIDRRO_EL0 tells EL0 code where its IPC buffer is; TPIDR_EL0 is the
+     * thread's own. */
+    WRITE_SYSREG(tpidrro_el0, next->ipcbuf_va);
+    WRITE_SYSREG(tpidr_el0, next->tpidr_el0);
+    percpu0.cur = &next->regs;
+    return &next->regs;
+}
+
+void kentry_init(unsigned timer, unsigned console, uint64_t timeslice_us)
+{
+    timer_intid = timer;
+    console_intid = console;
+    kernel_init(timer_now(), timer_us_to_ticks(timeslice_us), timer_freq());
+}
+
+struct arch_regs *kentry_start(void)
+{
+    return resume(timer_now());
+}
+
+static void save_thread_pointer(struct tcb *t)
+{
+    if (t != NULL) {
+        t->tpidr_el0 = READ_SYSREG(tpidr_el0);
+    }
+}
+
+struct arch_regs *kentry_syscall(struct tcb *t)
+{
+    uint64_t now = timer_now();
+    save_thread_pointer(t);
+    kernel_enter(now);
+    kernel_syscall(t, now);
+    return resume(now);
+}
+
+struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg[6],
+                               const char *what)
+{
+    uint64_t now = timer_now();
+    save_thread_pointer(t);
+    kernel_enter(now);
+    kernel_fault(t, label, msg, what);
+    return resume(now);
+}
+
+/* Handles every pending interrupt. The kernel's timer is simply acknowledged
+ * (resume() reprograms it); a user-level driver's interrupt stays active until
+ * its handler acknowledges it. */
+static void irq_dispatch(void)
+{
+    for (unsigned n = 0; n < 64u; n++) {
+        unsigned intid = gic_ack();
+        if (intid >= GIC_SPURIOUS) {
+            return;
+        }
+        gic_eoi(intid);
+        if (intid == timer_intid) {
+            timer_cancel();
+            gic_deactivate(intid);
+        } else if (!kernel_irq(intid)) {
+            kprintf("bulkhead: interrupt %u has no handler; disabled\n", intid);
+            gic_disable(intid);
+            gic_deactivate(intid);
+        }
+    }
+}
+
+struct arch_regs *kentry_irq(void)
+{
+    uint64_t now = timer_now();
+    save_thread_pointer(kernel_current());
+    kernel_enter(now);
+    irq_dispatch();
+    return resume(timer_now());
+}

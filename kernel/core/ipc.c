@@ -1,0 +1,411 @@
+/*
+ * Synchronous IPC through endpoints, notifications and one-shot replies.
+ * Every path is bounded: queue operations are O(1); a transfer copies at most
+ * BH_MSG_MAX words and BH_MSG_MAX_CAPS capabilities.
+ */
+#include <kernel/ipc.h>
+
+#include <bulkhead/ipc.h>
+#include <caps/cnode.h>
+#include <caps/cspace.h>
+#include <kernel/assert.h>
+#include <kernel/object_invoke.h>
+
+/* ---- thread states ---- */
+
+void tcb_wake(struct tcb *t, uint64_t err)
+{
+    t->regs.x[0] = err;
+    t->state = TCB_RUNNABLE;
+    t->blocked_on = NULL;
+    sched_make_runnable(&t->sched);
+}
+
+static void tcb_block(struct tcb *t, uint8_t state, void *on)
+{
+    t->state = state;
+    t->blocked_on = on;
+    sched_block(&t->sched);
+}
+
+struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
+{
+    cap_t f = t->slot[TCB_SLOT_IPCBUF].cap;
+    if (cap_is_null(f)) {
+        return NULL;
+    }
+    uint64_t off = t->ipcbuf_va & (BH_PAGE_SIZE - 1u);
+    return (struct bh_ipc_buffer *)((char *)pa_to_kva(cap_obj(f)) + off);
+}
+
+/* ---- queues: a TCB is on at most one endpoint or notification queue ---- */
+
+static void q_append(struct tcb **head, struct tcb **tail, struct tcb *t)
+{
+    t->q_next = NULL;
+    t->q_prev = *tail;
+    if (*tail != NULL) {
+        (*tail)->q_next = t;
+    } else {
+        *head = t;
+    }
+    *tail = t;
+}
+
+static void q_remove(struct tcb **head, struct tcb **tail, struct tcb *t)
+{
+    if (t->q_prev != NULL) {
+        t->q_prev->q_next = t->q_next;
+    } else {
+        *head = t->q_next;
+    }
+    if (t->q_next != NULL) {
+        t->q_next->q_prev = t->q_prev;
+    } else {
+        *tail = t->q_prev;
+    }
+    t->q_next = NULL;
+    t->q_prev = NULL;
+}
+
+/* ---- message transfer ---- */
+
+static uint64_t get_mr(const struct tcb *t, const struct bh_ipc_buffer *b, unsigned i)
+{
+    if (i < BH_MSG_REGS) {
+        return t->regs.x[2 + i];
+    }
+    return b != NULL ? b->mr[i] : 0u;
+}
+
+static void set_mr(struct tcb *t, struct bh_ipc_buffer *b, unsigned i, uint64_t v)
+{
+    if (i < BH_MSG_REGS) {
+        t->regs.x[2 + i] = v;
+    } else if (b != NULL) {
+        b->mr[i] = v;
+    }
+}
+
+/*
+ * Capability transfer, only when the sender's endpoint capability had the
+ * grant right (checked by the caller before anything moves). A capability to
+ * the very endpoint the message came through is "unwrapped": the receiver gets
+ * its badge instead. Otherwise it is copied into the receiver's single receive
+ * slot; transfer stops at the first capability that cannot go.
+ */
+static uint64_t transfer_caps(struct tcb *snd, struct bh_ipc_buffer *sb, struct tcb *rcv,
+                              struct bh_ipc_buffer *rb, const struct endpoint *ep, uint64_t count,
+                              uint64_t *unwrapped)
+{
+    uint64_t done = 0;
+    bool slot_used = false;
+    *unwrapped = 0;
+    if (sb == NULL || rb == NULL) {
+        return 0;
+    }
+    cap_t sroot = snd->slot[TCB_SLOT_CSPACE].cap;
+    cap_t rroot = rcv->slot[TCB_SLOT_CSPACE].cap;
+    for (uint64_t i = 0; i < count && i < BH_MSG_MAX_CAPS; i++) {
+        cte_t *src = NULL;
+        bh_lookup_fault_t lf;
+        uint32_t depth = sb->cap_depth == 0 || sb->cap_depth > 64 ? 64u : (uint32_t)sb->cap_depth;
+        if (cspace_lookup(sroot, sb->caps[i], depth, false, &src, &lf) != BH_OK ||
+            cap_is_null(src->cap)) {
+            break;
+        }
+        cap_t c = src->cap;
+        if (ep != NULL && cap_type(c) == BH_OBJ_ENDPOINT && pa_to_kva(cap_obj(c)) == ep) {
+            rb->caps[i] = cap_badge(c);
+            *unwrapped |= 1ull << i;
+            done++;
+            continue;
+        }
+        if (slot_used) {
+            break;
+        }
+        cte_t *dst = NULL;
+        uint32_t rdepth = (uint32_t)(rb->recv_depth > 64 ? 64 : rb->recv_depth);
+        bh_error_t e;
+        if (rdepth == 0) {
+            e = cspace_lookup(rroot, rb->recv_cnode, 64, false, &dst, &lf);
+        } else {
+            cte_t *node = NULL;
+            e = cspace_lookup(rroot, rb->recv_cnode, 64, false, &node, &lf);
+            if (e == BH_OK) {
+                e = cspace_lookup(node->cap, rb->recv_index, rdepth, true, &dst, &lf);
+            }
+        }
+        if (e != BH_OK || caps_copy(src, dst, BH_RIGHTS_ALL) != BH_OK) {
+            break;
+        }
+        slot_used = true;
+        done++;
+    }
+    return done;
+}
+
+/* Delivers snd's message (or its pending fault message) to rcv. */
+static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const struct endpoint *ep)
+{
+    struct bh_ipc_buffer *sb = tcb_ipc_buffer(snd);
+    struct bh_ipc_buffer *rb = tcb_ipc_buffer(rcv);
+    uint64_t label;
+    uint64_t len;
+    uint64_t caps = 0;
+    uint64_t unwrapped = 0;
+    if ((snd->ipc_flags & IPC_FAULT) != 0) {
+        label = snd->fault_label;
+        len = BH_MSG_REGS;
+        for (unsigned i = 0; i < BH_MSG_REGS; i++) {
+            set_mr(rcv, rb, i, snd->fault_msg[i]);
+        }
+    } else {
+        uint64_t mi = snd->regs.x[1];
+        label = bh_msginfo_label(mi);
+        len = bh_msginfo_length(mi);
+        if (len > BH_MSG_MAX) {
+            len = BH_MSG_MAX;
+        }
+        if ((sb == NULL || rb == NULL) && len > BH_MSG_REGS) {
+            len = BH_MSG_REGS; /* no buffer on one side: registers only */
+        }
+        for (unsigned i = 0; i < len; i++) {
+            set_mr(rcv, rb, i, get_mr(snd, sb, i));
+        }
+        if ((snd->ipc_flags & IPC_GRANT) != 0 && bh_msginfo_caps(mi) > 0) {
+            caps = transfer_caps(snd, sb, rcv, rb, ep, bh_msginfo_caps(mi), &unwrapped);
+        }
+    }
+    rcv->regs.x[0] = BH_OK;
+    rcv->regs.x[1] = bh_msginfo(label, caps, len) | (unwrapped << 9);
+    rcv->regs.x[8] = badge;
+}
+
+/* ---- endpoints ---- */
+
+static void link_reply(struct tcb *caller, struct tcb *server)
+{
+    server->reply_to = caller;
+    caller->reply_from = server;
+    tcb_block(caller, TCB_BLOCKED_REPLY, NULL);
+}
+
+/* A receiver that still owes a reply gives it up: its caller gets an error. */
+static void drop_reply(struct tcb *t)
+{
+    struct tcb *c = t->reply_to;
+    if (c == NULL) {
+        return;
+    }
+    t->reply_to = NULL;
+    c->reply_from = NULL;
+    if ((c->ipc_flags & IPC_FAULT) != 0) {
+        /* A faulted thread whose handler will not answer stays stopped. */
+        c->ipc_flags = 0;
+        tcb_stop(c, BH_FAULT_NONE);
+        return;
+    }
+    c->ipc_flags = 0;
+    tcb_wake(c, BH_E_NO_REPLY);
+}
+
+void ipc_send(struct tcb *t, struct endpoint *ep, uint64_t badge, uint8_t flags, bool blocking)
+{
+    struct tcb *r = ep->head;
+    if (r != NULL && r->state == TCB_BLOCKED_RECV) {
+        q_remove(&ep->head, &ep->tail, r);
+        t->ipc_flags = flags;
+        transfer(t, r, badge, ep);
+        tcb_wake(r, BH_OK);
+        if ((flags & IPC_CALL) != 0) {
+            link_reply(t, r);
+        } else {
+            t->ipc_flags = 0;
+            t->regs.x[0] = BH_OK;
+        }
+        return;
+    }
+    if (!blocking && (flags & IPC_CALL) == 0) {
+        t->regs.x[0] = BH_E_WOULD_BLOCK;
+        return;
+    }
+    t->badge = badge;
+    t->ipc_flags = flags;
+    q_append(&ep->head, &ep->tail, t);
+    tcb_block(t, TCB_BLOCKED_SEND, ep);
+}
+
+void ipc_recv(struct tcb *t, struct endpoint *ep, bool blocking)
+{
+    drop_reply(t);
+    struct tcb *s = ep->head;
+    if (s != NULL && s->state == TCB_BLOCKED_SEND) {
+        q_remove(&ep->head, &ep->tail, s);
+        s->blocked_on = NULL;
+        transfer(s, t, s->badge, ep);
+        if ((s->ipc_flags & IPC_CALL) != 0) {
+            link_reply(s, t);
+        } else {
+            s->ipc_flags = 0;
+            tcb_wake(s, BH_OK);
+        }
+        return;
+    }
+    if (!blocking) {
+        t->regs.x[0] = BH_E_WOULD_BLOCK;
+        t->regs.x[1] = 0;
+        t->regs.x[8] = 0;
+        return;
+    }
+    q_append(&ep->head, &ep->tail, t);
+    tcb_block(t, TCB_BLOCKED_RECV, ep);
+}
+
+bool ipc_reply(struct tcb *t)
+{
+    struct tcb *c = t->reply_to;
+    if (c == NULL) {
+        t->regs.x[0] = BH_E_NO_REPLY;
+        return false;
+    }
+    t->reply_to = NULL;
+    c->reply_from = NULL;
+    uint64_t mi = t->regs.x[1];
+    if ((c->ipc_flags & IPC_FAULT) != 0) {
+        /* Fault reply: label 0 restarts the thread (at MR0 if given), else it stays stopped. */
+        c->ipc_flags = 0;
+        if (bh_msginfo_label(mi) == 0) {
+            if (bh_msginfo_length(mi) >= 1) {
+                c->regs.elr = t->regs.x[2];
+            }
+            c->state = TCB_RUNNABLE;
+            sched_make_runnable(&c->sched);
+        } else {
+            tcb_stop(c, bh_msginfo_label(mi));
+        }
+        t->regs.x[0] = BH_OK;
+        return true;
+    }
+    c->ipc_flags = 0;
+    t->ipc_flags = 0; /* replies carry no capabilities */
+    transfer(t, c, 0, NULL);
+    tcb_wake(c, BH_OK);
+    t->regs.x[0] = BH_OK;
+    return true;
+}
+
+bool ipc_send_fault(struct tcb *t, uint64_t label, const uint64_t msg[6])
+{
+    cap_t fep = t->slot[TCB_SLOT_FAULT_EP].cap;
+    if (cap_type(fep) != BH_OBJ_ENDPOINT || (cap_rights(fep) & BH_RIGHT_WRITE) == 0) {
+        return false;
+    }
+    t->fault_label = label;
+    for (unsigned i = 0; i < 6; i++) {
+        t->fault_msg[i] = msg[i];
+    }
+    ipc_send(t, endpoint_of(fep), cap_badge(fep), IPC_CALL | IPC_FAULT, true);
+    return true;
+}
+
+/* ---- notifications ---- */
+
+void ntfn_signal(struct notification *n, uint64_t bits)
+{
+    struct tcb *w = n->head;
+    if (w != NULL) {
+        q_remove(&n->head, &n->tail, w);
+        uint64_t word = n->word | bits;
+        n->word = 0;
+        tcb_wake(w, BH_OK);
+        w->regs.x[8] = word;
+        return;
+    }
+    n->word |= bits;
+    n->active = 1;
+}
+
+void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
+{
+    if (n->active != 0 || !blocking) {
+        t->regs.x[0] = BH_OK;
+        t->regs.x[8] = n->word;
+        n->word = 0;
+        n->active = 0;
+        return;
+    }
+    q_append(&n->head, &n->tail, t);
+    tcb_block(t, TCB_BLOCKED_NTFN, n);
+}
+
+/* ---- cancellation and destruction ---- */
+
+void ipc_cancel(struct tcb *t)
+{
+    if (t->state == TCB_BLOCKED_SEND || t->state == TCB_BLOCKED_RECV) {
+        struct endpoint *ep = t->blocked_on;
+        q_remove(&ep->head, &ep->tail, t);
+    } else if (t->state == TCB_BLOCKED_NTFN) {
+        struct notification *n = t->blocked_on;
+        q_remove(&n->head, &n->tail, t);
+    }
+    t->blocked_on = NULL;
+    if (t->reply_from != NULL) {
+        t->reply_from->reply_to = NULL; /* the server no longer owes t a reply */
+        t->reply_from = NULL;
+    }
+    if (t->reply_to != NULL) {
+        struct tcb *c = t->reply_to;
+        t->reply_to = NULL;
+        c->reply_from = NULL;
+        if ((c->ipc_flags & IPC_FAULT) != 0) {
+            c->ipc_flags = 0;
+            tcb_stop(c, BH_FAULT_NONE);
+        } else {
+            c->ipc_flags = 0;
+            tcb_wake(c, BH_E_DESTROYED);
+        }
+    }
+    t->ipc_flags = 0;
+}
+
+void ipc_endpoint_destroyed(struct endpoint *ep)
+{
+    /* Bounded by the number of threads, which all exist in memory the caller
+     * handed to the kernel; each is visited once. */
+    while (ep->head != NULL) {
+        struct tcb *t = ep->head;
+        q_remove(&ep->head, &ep->tail, t);
+        t->ipc_flags = 0;
+        tcb_wake(t, BH_E_DESTROYED);
+    }
+}
+
+void ipc_notification_destroyed(struct notification *n)
+{
+    while (n->head != NULL) {
+        struct tcb *t = n->head;
+        q_remove(&n->head, &n->tail, t);
+        tcb_wake(t, BH_E_DESTROYED);
+    }
+    n->word = 0;
+    n->active = 0;
+}
+
+bool ipc_kernel_send(struct endpoint *ep, uint64_t badge, uint64_t label, const uint64_t msg[6])
+{
+    struct tcb *r = ep->head;
+    if (r == NULL || r->state != TCB_BLOCKED_RECV) {
+        return false; /* nobody listening: the report is dropped, never queued */
+    }
+    q_remove(&ep->head, &ep->tail, r);
+    struct bh_ipc_buffer *rb = tcb_ipc_buffer(r);
+    for (unsigned i = 0; i < BH_MSG_REGS; i++) {
+        set_mr(r, rb, i, msg[i]);
+    }
+    tcb_wake(r, BH_OK);
+    r->regs.x[1] = bh_msginfo(label, 0, BH_MSG_REGS);
+    r->regs.x[8] = badge;
+    return true;
+}

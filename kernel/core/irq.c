@@ -1,0 +1,113 @@
+/*
+ * IRQControl and IRQHandler: user-level drivers get physical interrupts as
+ * notification signals. The kernel drops the running priority at once but
+ * leaves the interrupt active until the handler's ACK, so a level-triggered
+ * device cannot storm before its driver has run.
+ */
+#include <caps/cdt.h>
+#include <caps/cspace.h>
+#include <kernel/ipc.h>
+#include <kernel/kernel.h>
+#include <kernel/object_invoke.h>
+
+#define IRQ_MAX 1020u
+
+static struct {
+    struct notification *ntfn;
+    uint64_t badge;
+    bool claimed;
+} irqs[IRQ_MAX];
+
+bool kernel_irq(uint32_t intid)
+{
+    if (intid >= IRQ_MAX || !irqs[intid].claimed) {
+        return false;
+    }
+    if (irqs[intid].ntfn != NULL) {
+        ntfn_signal(irqs[intid].ntfn, irqs[intid].badge);
+    }
+    return true;
+}
+
+static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
+{
+    if (inv->len < 3 || inv->ncaps < 1) {
+        return BH_E_TRUNCATED;
+    }
+    uint64_t intid = inv->mr[0];
+    if (intid >= IRQ_MAX) {
+        return BH_E_RANGE;
+    }
+    if (cap_type(inv->cap[0]) != BH_OBJ_CNODE) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    cte_t *dst = NULL;
+    bh_lookup_fault_t lf;
+    uint32_t depth = inv->mr[2] > 64 ? 64u : (uint32_t)inv->mr[2];
+    bh_error_t e = cspace_lookup(inv->cap[0], inv->mr[1], depth, true, &dst, &lf);
+    if (e != BH_OK) {
+        caller->regs.x[2] = lf.kind;
+        return e;
+    }
+    if (!cap_is_null(dst->cap)) {
+        return BH_E_DELETE_FIRST;
+    }
+    if (irqs[intid].claimed) {
+        return BH_E_IN_USE;
+    }
+    e = arch_irq_claim((uint32_t)intid); /* refuses kernel-owned and absent lines */
+    if (e != BH_OK) {
+        return e;
+    }
+    irqs[intid].claimed = true;
+    irqs[intid].ntfn = NULL;
+    cap_t h = cap_make(BH_OBJ_IRQ_HANDLER, pa_init(0), BH_RIGHTS_ALL, true);
+    h.w1 = intid;
+    cdt_insert_after(inv->target, dst, h); /* revoking IRQControl removes it */
+    return BH_OK;
+}
+
+bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
+{
+    cap_t c = inv->target->cap;
+    if (cap_type(c) == BH_OBJ_IRQ_CONTROL) {
+        return inv->label == BH_INV_IRQ_CONTROL_GET ? irq_get(caller, inv) : BH_E_ILLEGAL_OPERATION;
+    }
+    uint32_t intid = cap_irq(c);
+    if (intid >= IRQ_MAX || !irqs[intid].claimed) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    switch (inv->label) {
+    case BH_INV_IRQ_SET_NOTIFICATION:
+        if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_NOTIFICATION ||
+            (cap_rights(inv->cap[0]) & BH_RIGHT_WRITE) == 0) {
+            return BH_E_INVALID_CAPABILITY;
+        }
+        irqs[intid].ntfn = notification_of(inv->cap[0]);
+        irqs[intid].badge = cap_badge(inv->cap[0]);
+        return BH_OK;
+    case BH_INV_IRQ_ACK:
+        arch_irq_ack(intid);
+        return BH_OK;
+    default:
+        return BH_E_ILLEGAL_OPERATION;
+    }
+}
+
+void irq_handler_destroyed(uint32_t intid)
+{
+    if (intid < IRQ_MAX && irqs[intid].claimed) {
+        irqs[intid].claimed = false;
+        irqs[intid].ntfn = NULL;
+        arch_irq_release(intid);
+    }
+}
+
+void irq_notification_destroyed(const struct notification *n)
+{
+    for (unsigned i = 0; i < IRQ_MAX; i++) {
+        if (irqs[i].ntfn == n) {
+            irqs[i].ntfn = NULL;
+        }
+    }
+}

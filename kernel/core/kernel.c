@@ -1,0 +1,310 @@
+/*
+ * Portable kernel entry: system call decoding, faults, interrupts and the
+ * glue to the scheduler. Object methods live with their objects (tcb.c,
+ * sc_object.c, irq.c, vspace.c; CNode and Untyped in caps/).
+ */
+#include <kernel/kernel.h>
+
+#include <bulkhead/ipc.h>
+#include <bulkhead/syscall.h>
+#include <caps/cspace.h>
+#include <caps/invocation.h>
+#include <kernel/assert.h>
+#include <kernel/ipc.h>
+#include <kernel/object_invoke.h>
+
+#include <bh_fmt.h>
+
+static struct sched_thread idle;
+static struct tcb *root;
+static uint64_t freq_hz = 1000000u;
+static uint64_t last_now;
+
+uint64_t kernel_now_hint(void)
+{
+    return last_now;
+}
+
+void kernel_init(uint64_t now, uint64_t timeslice_ticks, uint64_t timer_hz)
+{
+    freq_hz = timer_hz == 0 ? 1000000u : timer_hz;
+    sched_init(&idle, timeslice_ticks, now);
+}
+
+/* Exact for every us up to BH_SCHED_TIME_MAX; UINT64_MAX (refused by the
+ * scheduler's range checks) when the result would not fit. */
+uint64_t kernel_us_to_ticks(uint64_t us)
+{
+    uint64_t whole = us / 1000000u;
+    uint64_t part = us % 1000000u;
+    if (whole != 0 && freq_hz > UINT64_MAX / whole) {
+        return UINT64_MAX;
+    }
+    return whole * freq_hz + part * freq_hz / 1000000u;
+}
+
+struct tcb *kernel_current(void)
+{
+    struct sched_thread *s = sched_current();
+    return s == NULL || s == &idle ? NULL : tcb_from_sched(s);
+}
+
+void kernel_set_root(struct tcb *t)
+{
+    root = t;
+    t->is_root = 1;
+}
+
+bool kernel_root_stopped(void)
+{
+    return root == NULL || root->state == TCB_STOPPED;
+}
+
+void kernel_start_thread(struct tcb *t, uint8_t prio)
+{
+    sched_thread_init(&t->sched, prio, 0);
+    t->state = TCB_RUNNABLE;
+    sched_make_runnable(&t->sched);
+}
+
+/* Budget exhaustion: tell the thread's timeout handler, if it has one. */
+static void report_timeout(const struct sched_event *ev)
+{
+    struct tcb *t = tcb_from_sched(ev->thread);
+    cap_t ep = t->slot[TCB_SLOT_TIMEOUT_EP].cap;
+    if (cap_type(ep) != BH_OBJ_ENDPOINT) {
+        return;
+    }
+    const struct sched_context_obj *sco = (const void *)ev->sc;
+    uint64_t msg[6] = {sco->timeout_badge, ev->overrun, 0, 0, 0, 0};
+    (void)ipc_kernel_send(endpoint_of(ep), cap_badge(ep), BH_FAULT_TIMEOUT, msg);
+}
+
+void kernel_enter(uint64_t now)
+{
+    struct sched_event ev;
+    last_now = now;
+    if (sched_charge(now, &ev)) {
+        report_timeout(&ev);
+    }
+    (void)sched_tick(now);
+}
+
+struct tcb *kernel_schedule(uint64_t now, uint64_t *deadline)
+{
+    /* A thread whose address space cannot be activated (no VMID left) is
+     * stopped with a report rather than retried forever. Bounded: each pass
+     * stops one thread. */
+    for (;;) {
+        struct sched_thread *s = sched_choose(now);
+        *deadline = sched_next_deadline(now);
+        if (s == &idle || s == NULL) {
+            return NULL;
+        }
+        struct tcb *t = tcb_from_sched(s);
+        if (arch_activate(t) == BH_OK) {
+            return t;
+        }
+        uint64_t msg[6] = {t->regs.elr, 0, 0, 0, 0, 0};
+        kernel_fault(t, BH_FAULT_VM, msg, "its address space has no VMID (all in use)");
+    }
+}
+
+/* ---- capability lookup for system calls ---- */
+
+static bh_error_t lookup(struct tcb *t, uint64_t cptr, cte_t **slot)
+{
+    bh_lookup_fault_t lf;
+    bh_error_t e = cspace_lookup(t->slot[TCB_SLOT_CSPACE].cap, cptr, 64, false, slot, &lf);
+    if (e != BH_OK) {
+        /* Where the address failed to resolve, for the caller's diagnostics. */
+        t->regs.x[2] = lf.kind;
+        t->regs.x[3] = lf.level;
+        t->regs.x[4] = lf.bits_left;
+        return e;
+    }
+    if (cap_is_null((*slot)->cap)) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return BH_OK;
+}
+
+static void debug_write(struct tcb *t)
+{
+    uint64_t len = t->regs.x[0];
+    if (len > BH_DEBUG_WRITE_MAX) {
+        t->regs.x[0] = BH_E_RANGE;
+        return;
+    }
+    char buf[BH_DEBUG_WRITE_MAX];
+    for (uint64_t i = 0; i < len; i++) {
+        buf[i] = (char)(t->regs.x[2 + i / 8] >> (8 * (i % 8)));
+    }
+    arch_console_write(buf, (size_t)len);
+    t->regs.x[0] = BH_OK;
+}
+
+static void do_send(struct tcb *t, uint64_t nr)
+{
+    cte_t *s;
+    bh_error_t e = lookup(t, t->regs.x[0], &s);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
+        return;
+    }
+    cap_t c = s->cap;
+    if ((cap_rights(c) & BH_RIGHT_WRITE) == 0) {
+        t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
+        return;
+    }
+    if (cap_type(c) == BH_OBJ_NOTIFICATION && nr != BH_SYS_CALL) {
+        ntfn_signal(notification_of(c), cap_badge(c));
+        t->regs.x[0] = BH_OK;
+        return;
+    }
+    if (cap_type(c) != BH_OBJ_ENDPOINT) {
+        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
+        return;
+    }
+    uint8_t flags = (cap_rights(c) & BH_RIGHT_GRANT) != 0 ? IPC_GRANT : 0;
+    if (nr == BH_SYS_CALL) {
+        flags |= IPC_CALL;
+    }
+    ipc_send(t, endpoint_of(c), cap_badge(c), flags, nr != BH_SYS_NBSEND);
+}
+
+/* Receive on x0 (endpoint: Recv; notification: Wait). */
+static void do_recv(struct tcb *t, cte_t *s, bool blocking)
+{
+    cap_t c = s->cap;
+    if ((cap_rights(c) & BH_RIGHT_READ) == 0) {
+        t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
+        return;
+    }
+    if (cap_type(c) == BH_OBJ_ENDPOINT) {
+        ipc_recv(t, endpoint_of(c), blocking);
+    } else if (cap_type(c) == BH_OBJ_NOTIFICATION) {
+        ntfn_wait(t, notification_of(c), blocking);
+    } else {
+        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
+    }
+}
+
+static void do_signal_wait(struct tcb *t, uint64_t nr)
+{
+    cte_t *s;
+    bh_error_t e = lookup(t, t->regs.x[0], &s);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
+        return;
+    }
+    cap_t c = s->cap;
+    if (cap_type(c) != BH_OBJ_NOTIFICATION) {
+        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
+        return;
+    }
+    if (nr == BH_SYS_SIGNAL) {
+        if ((cap_rights(c) & BH_RIGHT_WRITE) == 0) {
+            t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
+            return;
+        }
+        ntfn_signal(notification_of(c), cap_badge(c));
+        t->regs.x[0] = BH_OK;
+        return;
+    }
+    do_recv(t, s, nr == BH_SYS_WAIT);
+}
+
+static void do_invoke(struct tcb *t)
+{
+    cte_t *s;
+    bh_error_t e = lookup(t, t->regs.x[0], &s);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
+        return;
+    }
+    struct invocation inv;
+    e = invocation_decode(t, s, &inv);
+    if (e == BH_OK) {
+        e = object_invoke(t, &inv);
+    }
+    t->regs.x[0] = e;
+}
+
+void kernel_syscall(struct tcb *t, uint64_t now)
+{
+    (void)now;
+    uint64_t nr = t->regs.x[8];
+    switch (nr) {
+    case BH_SYS_SEND:
+    case BH_SYS_NBSEND:
+    case BH_SYS_CALL:
+        do_send(t, nr);
+        return;
+    case BH_SYS_RECV:
+    case BH_SYS_NBRECV: {
+        cte_t *s;
+        bh_error_t e = lookup(t, t->regs.x[0], &s);
+        if (e != BH_OK) {
+            t->regs.x[0] = e;
+            return;
+        }
+        do_recv(t, s, nr == BH_SYS_RECV);
+        return;
+    }
+    case BH_SYS_REPLY:
+        (void)ipc_reply(t);
+        return;
+    case BH_SYS_REPLY_RECV: {
+        /* Look up first: a bad receive capability must not cost the reply. */
+        cte_t *s;
+        bh_error_t e = lookup(t, t->regs.x[0], &s);
+        if (e != BH_OK) {
+            t->regs.x[0] = e;
+            return;
+        }
+        (void)ipc_reply(t);
+        do_recv(t, s, true);
+        return;
+    }
+    case BH_SYS_SIGNAL:
+    case BH_SYS_WAIT:
+    case BH_SYS_POLL:
+        do_signal_wait(t, nr);
+        return;
+    case BH_SYS_YIELD:
+        sched_yield();
+        t->regs.x[0] = BH_OK;
+        return;
+    case BH_SYS_INVOKE:
+        do_invoke(t);
+        return;
+    case BH_SYS_EXIT:
+        tcb_stop(t, t->regs.x[0]);
+        return;
+    case BH_SYS_DEBUG_WRITE:
+        debug_write(t);
+        return;
+    default: {
+        uint64_t msg[6] = {t->regs.elr,  nr,           t->regs.sp_el0,
+                           t->regs.x[0], t->regs.x[1], t->regs.x[2]};
+        char what[48];
+        bh_snprintf(what, sizeof(what), "unknown system call %lu", (unsigned long)nr);
+        kernel_fault(t, BH_FAULT_UNKNOWN_SYSCALL, msg, what);
+        return;
+    }
+    }
+}
+
+void kernel_fault(struct tcb *t, uint64_t label, const uint64_t msg[6], const char *what)
+{
+    if (ipc_send_fault(t, label, msg)) {
+        return; /* the handler decides: restart or stop */
+    }
+    /* No handler: the kernel reports it, and only this thread stops. */
+    char line[256];
+    size_t n = bh_snprintf(line, sizeof(line), "fault: thread '%s' stopped: %s, pc 0x%lx\n",
+                           t->name[0] != '\0' ? t->name : "(unnamed)", what, (unsigned long)msg[0]);
+    arch_console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
+    tcb_stop(t, 0xfa17);
+}

@@ -1,0 +1,89 @@
+/*
+ * What happens to kernel objects when their capabilities go (caps/finalise.h).
+ * The capability core calls these after the derivation tree is consistent;
+ * they never touch capability slots.
+ */
+#include <caps/finalise.h>
+#include <kernel/ipc.h>
+#include <kernel/vspace.h>
+
+void irq_handler_destroyed(uint32_t intid);
+void irq_notification_destroyed(const struct notification *n);
+
+void kobj_unmap(bh_objtype_t type, paddr_t obj, uint16_t vmid, vaddr_t va)
+{
+    vspace_unmap_object(type, obj, vmid, va);
+}
+
+void kobj_finalise_cnode(paddr_t cnode, uint32_t radix)
+{
+    /* Its slots are already empty: nothing else refers to a CNode. */
+    (void)cnode;
+    (void)radix;
+}
+
+void kobj_finalise_tcb(paddr_t p)
+{
+    struct tcb *t = pa_to_kva(p);
+    ipc_cancel(t);
+    sched_unbind(&t->sched);
+    sched_remove(&t->sched);
+    t->state = TCB_INACTIVE;
+}
+
+void kobj_finalise_endpoint(paddr_t p)
+{
+    ipc_endpoint_destroyed(pa_to_kva(p));
+}
+
+void kobj_finalise_notification(paddr_t p)
+{
+    struct notification *n = pa_to_kva(p);
+    irq_notification_destroyed(n);
+    ipc_notification_destroyed(n);
+}
+
+void kobj_finalise_reply(paddr_t p)
+{
+    /* Replies are one-shot links in the TCBs; Reply objects hold no state. */
+    (void)p;
+}
+
+void kobj_finalise_sched_context(paddr_t p)
+{
+    struct sched_context_obj *sco = pa_to_kva(p);
+    if (sco->sc.thread != NULL) {
+        sched_unbind(sco->sc.thread);
+    }
+}
+
+void kobj_finalise_address_space(paddr_t p)
+{
+    vspace_destroy(pa_to_kva(p));
+}
+
+void kobj_finalise_page_table(paddr_t p)
+{
+    (void)p; /* unmapped through kobj_unmap when its capability went */
+}
+
+void kobj_finalise_frame(paddr_t p, uint32_t size_bits)
+{
+    (void)p;
+    (void)size_bits;
+}
+
+void kobj_finalise_irq_handler(uint32_t irq)
+{
+    irq_handler_destroyed(irq);
+}
+
+void kobj_finalise_vm(paddr_t p)
+{
+    (void)p; /* VM objects arrive with the VM work (issue 4) */
+}
+
+void kobj_finalise_vcpu(paddr_t p)
+{
+    (void)p;
+}

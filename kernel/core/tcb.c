@@ -1,0 +1,189 @@
+/* TCB methods (BH_INV_TCB_*) and thread life cycle. */
+#include <bulkhead/ipc.h>
+#include <caps/cnode.h>
+#include <caps/cspace.h>
+#include <kernel/ipc.h>
+#include <kernel/kernel.h>
+#include <kernel/object_invoke.h>
+
+#include <bh_fmt.h>
+
+void tcb_stop(struct tcb *t, uint64_t status)
+{
+    ipc_cancel(t);
+    sched_remove(&t->sched);
+    t->state = TCB_STOPPED;
+    t->exit_status = status;
+    if (t->is_root) {
+        char line[112];
+        size_t n = bh_snprintf(line, sizeof(line),
+                               "bulkhead: root task exited with status %lu (%lu interrupts taken "
+                               "while it ran)\n",
+                               (unsigned long)status, (unsigned long)t->irq_entries);
+        arch_console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
+    }
+}
+
+/* Replaces the capability in one of t's slots with a copy of src. */
+static bh_error_t set_slot(struct tcb *t, unsigned slot, cte_t *src, bh_objtype_t want)
+{
+    if (src == NULL || cap_type(src->cap) != want) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    cte_t *dst = &t->slot[slot];
+    bh_error_t e = caps_delete(dst, CAPS_WORK_BUDGET);
+    if (e != BH_OK) {
+        return e; /* BH_E_PREEMPTED: the caller repeats the invocation */
+    }
+    return caps_copy(src, dst, BH_RIGHTS_ALL);
+}
+
+static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invocation *inv)
+{
+    if (inv->len < 2 || inv->ncaps < 2) {
+        return BH_E_TRUNCATED;
+    }
+    uint64_t ipcbuf = inv->mr[1];
+    uint64_t off = ipcbuf & (BH_PAGE_SIZE - 1u);
+    if (ipcbuf != 0 && ((ipcbuf & 7u) != 0 || off + sizeof(struct bh_ipc_buffer) > BH_PAGE_SIZE)) {
+        return BH_E_ALIGNMENT;
+    }
+    if (ipcbuf != 0 && (inv->ncaps < 3 || cap_type(inv->cap[2]) != BH_OBJ_FRAME_4K)) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    if (cap_type(inv->cap[0]) != BH_OBJ_CNODE || cap_type(inv->cap[1]) != BH_OBJ_ADDRESS_SPACE) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    cte_t *fault_ep = NULL;
+    if (inv->mr[0] != 0) {
+        /* The fault endpoint is named in the caller's CSpace and copied now, so
+         * the thread's own CSpace cannot redirect its faults later. */
+        bh_lookup_fault_t lf;
+        bh_error_t e =
+            cspace_lookup(caller->slot[TCB_SLOT_CSPACE].cap, inv->mr[0], 64, false, &fault_ep, &lf);
+        if (e != BH_OK) {
+            return e;
+        }
+        if (cap_type(fault_ep->cap) != BH_OBJ_ENDPOINT) {
+            return BH_E_INVALID_CAPABILITY;
+        }
+    }
+    bh_error_t e = set_slot(t, TCB_SLOT_CSPACE, inv->cap_slot[0], BH_OBJ_CNODE);
+    if (e == BH_OK) {
+        e = set_slot(t, TCB_SLOT_VSPACE, inv->cap_slot[1], BH_OBJ_ADDRESS_SPACE);
+    }
+    if (e == BH_OK && ipcbuf != 0) {
+        e = set_slot(t, TCB_SLOT_IPCBUF, inv->cap_slot[2], BH_OBJ_FRAME_4K);
+    } else if (e == BH_OK) {
+        e = caps_delete(&t->slot[TCB_SLOT_IPCBUF], CAPS_WORK_BUDGET);
+    }
+    if (e == BH_OK && fault_ep != NULL) {
+        e = set_slot(t, TCB_SLOT_FAULT_EP, fault_ep, BH_OBJ_ENDPOINT);
+    }
+    if (e == BH_OK) {
+        t->ipcbuf_va = ipcbuf;
+    }
+    return e;
+}
+
+static bh_error_t set_sched(struct tcb *t, const struct invocation *inv)
+{
+    if (inv->len >= 1 && inv->mr[0] == 1) {
+        sched_unbind(&t->sched);
+        return caps_delete(&t->slot[TCB_SLOT_SC], CAPS_WORK_BUDGET);
+    }
+    if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_SCHED_CONTEXT) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    struct sched_context_obj *sco = pa_to_kva(cap_obj(inv->cap[0]));
+    if (t->sched.sc != NULL) {
+        return BH_E_IN_USE;
+    }
+    bh_error_t e = sched_bind(&t->sched, &sco->sc);
+    if (e != BH_OK) {
+        return e;
+    }
+    e = set_slot(t, TCB_SLOT_SC, inv->cap_slot[0], BH_OBJ_SCHED_CONTEXT);
+    if (e == BH_OK && inv->ncaps >= 2) {
+        e = set_slot(t, TCB_SLOT_TIMEOUT_EP, inv->cap_slot[1], BH_OBJ_ENDPOINT);
+    }
+    if (e != BH_OK) {
+        sched_unbind(&t->sched);
+    }
+    return e;
+}
+
+bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
+{
+    struct tcb *t = tcb_of(inv->target->cap);
+    switch (inv->label) {
+    case BH_INV_TCB_CONFIGURE:
+        return configure(caller, t, inv);
+    case BH_INV_TCB_SET_PRIORITY:
+        if (inv->len < 1) {
+            return BH_E_TRUNCATED;
+        }
+        /* A thread cannot raise another above its own priority. */
+        if (inv->mr[0] > 255u || inv->mr[0] > caller->sched.prio) {
+            return BH_E_RANGE;
+        }
+        sched_set_priority(&t->sched, (uint8_t)inv->mr[0]);
+        return BH_OK;
+    case BH_INV_TCB_SET_SCHED:
+        return set_sched(t, inv);
+    case BH_INV_TCB_SET_PARTITION:
+        if (inv->len < 1) {
+            return BH_E_TRUNCATED;
+        }
+        if (inv->mr[0] >= BH_SCHED_MAX_PARTITIONS) {
+            return BH_E_RANGE;
+        }
+        return sched_set_partition(&t->sched, (uint16_t)inv->mr[0]);
+    case BH_INV_TCB_WRITE_REGS:
+        if (inv->len < 2) {
+            return BH_E_TRUNCATED;
+        }
+        t->regs.elr = inv->mr[0];
+        t->regs.sp_el0 = inv->mr[1];
+        for (uint32_t i = 2; i < inv->len && i < 5; i++) {
+            t->regs.x[i - 2] = inv->mr[i];
+        }
+        t->regs.spsr = 0; /* EL0t, interrupts unmasked: nothing else is allowed */
+        return BH_OK;
+    case BH_INV_TCB_READ_REGS:
+        if (t == caller) {
+            return BH_E_ILLEGAL_OPERATION; /* its registers are this very call */
+        }
+        caller->regs.x[2] = t->regs.elr;
+        caller->regs.x[3] = t->regs.sp_el0;
+        caller->regs.x[4] = t->regs.x[0];
+        caller->regs.x[5] = t->regs.x[1];
+        caller->regs.x[6] = t->regs.x[2];
+        caller->regs.x[1] = bh_msginfo(0, 0, 5);
+        return BH_OK;
+    case BH_INV_TCB_RESUME:
+        if (cap_is_null(t->slot[TCB_SLOT_CSPACE].cap) ||
+            cap_is_null(t->slot[TCB_SLOT_VSPACE].cap)) {
+            return BH_E_INVALID_ARGUMENT; /* configure it first */
+        }
+        if (t->state == TCB_INACTIVE || t->state == TCB_STOPPED) {
+            t->state = TCB_RUNNABLE;
+            sched_make_runnable(&t->sched);
+        }
+        return BH_OK;
+    case BH_INV_TCB_SUSPEND:
+        ipc_cancel(t);
+        sched_remove(&t->sched);
+        t->state = TCB_INACTIVE;
+        return BH_OK;
+    case BH_INV_TCB_SET_NAME:
+        for (unsigned i = 0; i < sizeof(t->name) - 1; i++) {
+            uint64_t w = i / 8 < inv->len ? inv->mr[i / 8] : 0;
+            t->name[i] = (char)(w >> (8 * (i % 8)));
+        }
+        t->name[sizeof(t->name) - 1] = '\0';
+        return BH_OK;
+    default:
+        return BH_E_ILLEGAL_OPERATION;
+    }
+}

@@ -1,0 +1,54 @@
+/*
+ * IPC (portable): endpoints, notifications, one-shot replies, message and
+ * capability transfer, fault delivery.
+ *
+ * Register convention on return to a thread (kernel/include/bulkhead/syscall.h):
+ * x0 = bh_error_t, x1 = message info, x2..x7 = MR0..MR5, x8 = badge (or the
+ * notification bits for Wait/Poll).
+ *
+ * Replies are one-shot capabilities held in the receiver's TCB (reply_to):
+ * receiving a Call links caller and receiver; Reply or ReplyRecv consumes the
+ * link; a receive while still owing a reply, or the receiver's destruction,
+ * wakes the caller with an error instead of leaving it blocked forever.
+ */
+#ifndef KERNEL_IPC_H
+#define KERNEL_IPC_H
+
+#include <kernel/objects.h>
+
+/* Send on ep. flags: IPC_CALL, IPC_GRANT. blocking=false: BH_E_WOULD_BLOCK
+ * when no receiver waits (Call always blocks). */
+void ipc_send(struct tcb *t, struct endpoint *ep, uint64_t badge, uint8_t flags, bool blocking);
+/* Receive on ep (Recv/NBRecv). */
+void ipc_recv(struct tcb *t, struct endpoint *ep, bool blocking);
+/* Reply to the caller t owes a reply; BH_E_NO_REPLY in x0 if none. Returns
+ * true if a reply was delivered. */
+bool ipc_reply(struct tcb *t);
+
+void ntfn_signal(struct notification *n, uint64_t bits);
+/* Wait (blocking) or Poll: x8 = the bits, which are cleared. */
+void ntfn_wait(struct tcb *t, struct notification *n, bool blocking);
+
+/*
+ * Sends t's fault (label, up to 6 words) to its fault endpoint as a Call.
+ * Returns false if t has no usable fault endpoint: the caller then stops t
+ * and reports the fault itself.
+ */
+bool ipc_send_fault(struct tcb *t, uint64_t label, const uint64_t msg[6]);
+
+/* Takes t out of whatever it is blocked on and breaks its reply links
+ * (suspend, destroy). Callers waiting on t's reply get BH_E_DESTROYED. */
+void ipc_cancel(struct tcb *t);
+/* Wakes every thread queued on ep / n with BH_E_DESTROYED (object deleted). */
+void ipc_endpoint_destroyed(struct endpoint *ep);
+void ipc_notification_destroyed(struct notification *n);
+
+/* The thread becomes runnable with x0 = err (and leaves any queue). */
+void tcb_wake(struct tcb *t, uint64_t err);
+/* The thread stops for good (exit, unhandled fault). */
+void tcb_stop(struct tcb *t, uint64_t status);
+
+/* The IPC buffer of t as the kernel sees it, or NULL if it has none. */
+struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
+
+#endif

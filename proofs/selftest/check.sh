@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Self-test of proofs/run-wp.sh: runs it on the fixture in a clean environment
+# (empty HOME, no ~/.why3.conf) and checks that it fails for exactly the right
+# reasons and that the provable function is proved by a prover.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:?usage: check.sh <output-dir>}"
+rm -rf "$out"
+mkdir -p "$out/home"
+set +e
+env -i PATH="$PATH" HOME="$out/home" "$here/../run-wp.sh" "$here" "$out/run" "$here/list.txt" \
+    >"$out/output.txt" 2>&1
+rc=$?
+set -e
+cat "$out/output.txt"
+fail() {
+    echo "selftest: $*" >&2
+    exit 1
+}
+[ "$rc" -eq 1 ] || fail "runner exit status $rc, expected 1"
+[ ! -e "$out/home/.why3.conf" ] || fail "runner wrote ~/.why3.conf"
+grep -Eq '^  good: ([0-9]+)/\1 goals \(.*(Z3|CVC4)' "$out/output.txt" ||
+    fail "good not fully proved, or proved without an SMT prover"
+grep -q 'src/fixture.c: wrong: goal wrong_ensures not proved' "$out/output.txt" ||
+    fail "false contract not reported"
+grep -q 'nospec has no contract' "$out/output.txt" || fail "missing contract not reported"
+grep -q 'unlisted has a contract but is not on' "$out/output.txt" ||
+    fail "unlisted contract not reported"
+grep -q 'missing_function is listed but not defined' "$out/output.txt" ||
+    fail "undefined function not reported"
+grep -Eq '^proved [0-9]+/[0-9]+ goals in 4 functions$' "$out/output.txt" ||
+    fail "no summary line"
+echo "selftest: ok"
