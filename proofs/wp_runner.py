@@ -85,12 +85,17 @@ def specified_functions(printed):
     defined = set()
     # A contract block "/*@ ... */" immediately followed by a prototype/definition.
     for m in re.finditer(
-        r"/\*@(.*?)\*/[ \t]*\n((?:static |inline |extern |const |struct |enum |unsigned |signed )*"
+        r"/\*@((?:(?!\*/).)*)\*/[ \t]*\n((?:static |inline |extern |const |struct |enum |unsigned |signed )*"
         r"[A-Za-z_]\w*[ \t\*]+)(\w+)\(([^;{]*?)\)\s*(;|\n\{)",
         text,
         re.S,
     ):
         spec, name, end = m.group(1), m.group(3), m.group(5)
+        # One annotation block only (no "*/" inside); a global annotation
+        # (axiomatic block, predicate, lemma) printed just before a prototype
+        # is not that function's contract.
+        if re.match(r"\s*(axiomatic|predicate|logic|lemma|axiom|inductive|type)\b", spec):
+            continue
         if ACSL_CLAUSE.search(spec):
             with_spec.add(name)
             if end == ";":

@@ -43,8 +43,8 @@ static uint64_t bit_clear(uint64_t x, unsigned b)
     return x & ~(1ull << b);
 }
 
-/* Index of the highest set bit. A portable loop (at most 63 steps) rather
- * than __builtin_clzll so WP can follow it. */
+/* Index of the highest set bit: a binary search in six steps, written so WP
+ * can follow it (rather than __builtin_clzll); it runs on every choice. */
 /*@ requires x != 0;
     assigns \nothing;
     ensures 0 <= \result < 64;
@@ -53,16 +53,25 @@ static uint64_t bit_clear(uint64_t x, unsigned b)
 */
 static unsigned bit_highest(uint64_t x)
 {
-    unsigned r = 63u;
-    /*@ loop invariant 0 <= r <= 63;
-        loop invariant r == 63 || (x >> (r + 1)) == 0;
-        loop assigns r;
-        loop variant r;
+    /* Binary search, six steps: the answer stays in [r, r + w). */
+    unsigned r = 0u;
+    unsigned w = 64u;
+    /*@ loop invariant 1 <= w <= 64 && 0 <= r && r + w <= 64;
+        loop invariant w == 64 || w == 32 || w == 16 || w == 8 || w == 4 || w == 2 || w == 1;
+        loop invariant (x >> r) != 0;
+        loop invariant r + w == 64 || (x >> (r + w)) == 0;
+        loop assigns r, w;
+        loop variant w;
     */
-    while (r > 0u && (x >> r) == 0u) {
-        r--;
+    while (w > 1u) {
+        unsigned h = w / 2u;
+        if ((x >> (r + h)) != 0u) {
+            r += h;
+        }
+        w = h;
     }
     /*@ assert (x >> r) != 0; */
+    /*@ assert r == 63 || (x >> (r + 1)) == 0; */
     /*@ assert \forall integer k; r < k < 64 ==> (x >> k) == 0; */
     return r;
 }

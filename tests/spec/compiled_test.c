@@ -12,6 +12,7 @@
 #include <bulkhead/spec.h>
 
 #include "model.h"
+#include "rt_spec.h"
 
 static int failures;
 
@@ -156,6 +157,14 @@ int main(int argc, char **argv)
     CHECK(bh_spec_compile(&m, &blob, &size));
     if (blob != NULL) {
         check_blob(blob, size, (uint32_t)strtoul(argv[2], NULL, 0));
+        /* The root task's own checker must accept what the tool compiled. */
+        struct rt_spec rs;
+        char err[256] = "";
+        bool rt_ok = rt_spec_check(blob, size, &rs, err, sizeof(err));
+        if (!rt_ok) {
+            fprintf(stderr, "root task refuses the compiled spec: %s\n", err);
+        }
+        CHECK(rt_ok);
         free(blob);
     }
     printf("%s: %zu-byte compiled spec, %d failures\n", argv[1], size, failures);

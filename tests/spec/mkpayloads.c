@@ -119,6 +119,11 @@ int main(int argc, char **argv)
     rc |= write_file(dir, "servers/logger.elf", elf, sizeof(elf));
     rc |= write_file(dir, "servers/clock.elf", elf, sizeof(elf));
     rc |= write_file(dir, "servers/vmm.elf", elf, sizeof(elf));
+    /* The server examples' programs (the real ones are in <build>/target/userland). */
+    rc |= write_file(dir, "servers/producer.elf", elf, sizeof(elf));
+    rc |= write_file(dir, "servers/consumer.elf", elf, sizeof(elf));
+    rc |= write_file(dir, "servers/crasher.elf", elf, sizeof(elf));
+    rc |= write_file(dir, "servers/probe.elf", elf, sizeof(elf));
     rc |= write_file(dir, "bad/not-image.bin", (const uint8_t *)text, sizeof(text) - 1);
     rc |= write_file(dir, "bad/x86.elf", x86, sizeof(x86));
     rc |= write_file(dir, "bad/odd.img", odd, sizeof(odd));

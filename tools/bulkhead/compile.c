@@ -266,3 +266,31 @@ bool bh_spec_compile(const struct bh_model *m, uint8_t **out, size_t *size)
     *size = off;
     return true;
 }
+
+bool bh_spec_boot_schedule(const struct bh_model *m, uint8_t **out, size_t *size)
+{
+    if (!m->has_schedule || m->nwindows == 0) {
+        return false;
+    }
+    size_t n = sizeof(struct bh_boot_schedule) + m->nwindows * sizeof(struct bh_boot_window);
+    struct bh_boot_schedule *s = calloc(1, n);
+    if (s == NULL) {
+        return false;
+    }
+    s->major_frame_us = m->major_frame_us;
+    s->num_windows = m->nwindows;
+    /* Sorted by start: the kernel's bh_schedule wants windows in order. */
+    for (uint32_t w = 0; w < m->nwindows; w++) {
+        struct bh_boot_window win = {m->windows[w].start_us, m->windows[w].length_us,
+                                     (uint32_t)m->windows[w].part + 1u, 0};
+        uint32_t k = w;
+        while (k > 0 && s->windows[k - 1].offset_us > win.offset_us) {
+            s->windows[k] = s->windows[k - 1];
+            k--;
+        }
+        s->windows[k] = win;
+    }
+    *out = (uint8_t *)s;
+    *size = n;
+    return true;
+}

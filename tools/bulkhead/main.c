@@ -94,8 +94,9 @@ static const char *const usage_build =
     "                      [--roottask ELF] [--vmm ELF]\n"
     "\n"
     "Validates SPEC.dts and writes one image QEMU boots with -kernel IMAGE: the kernel, the\n"
-    "root task, the compiled spec, the VMM and server programs and every guest payload, each\n"
-    "with its SHA-256. On any error nothing is written.\n"
+    "root task, the compiled spec, the time-partition schedule (if the spec has one), the VMM\n"
+    "and server programs and every guest payload, each with its SHA-256. On any error\n"
+    "nothing is written.\n"
     "\n"
     "  -o IMAGE           output file (required)\n"
     "  --payload-dir DIR  extra search directory for payload files; repeatable\n"
@@ -403,6 +404,18 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
     if (default_vmm) {
         comps[n++] = (struct bh_image_component){"vmm", BH_PAYLOAD_VMM, o->vmm, NULL, 0};
     }
+    /* The kernel installs the static schedule at boot, before the root task runs. */
+    uint8_t *sched = NULL;
+    size_t sched_size = 0;
+    if (m->has_schedule) {
+        if (!bh_spec_boot_schedule(m, &sched, &sched_size)) {
+            fprintf(stderr, "bulkhead: cannot build the schedule component (out of memory)\n");
+            free(blob);
+            return EXIT_BUILD;
+        }
+        comps[n++] =
+            (struct bh_image_component){"schedule", BH_PAYLOAD_SCHEDULE, NULL, sched, sched_size};
+    }
     for (uint32_t p = 0; p < m->nparts; p++) {
         const struct bh_part *part = &m->parts[p];
         for (uint32_t k = 0; k < part->npayloads; k++) {
@@ -410,6 +423,7 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
                 fprintf(stderr, "bulkhead: more than %u image components\n",
                         BH_PAYLOAD_MAX_ENTRIES);
                 free(blob);
+                free(sched);
                 return EXIT_BUILD;
             }
             const struct bh_payload *pl = &part->payloads[k];
@@ -431,6 +445,7 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
     char err[512] = "";
     int rc = bh_image_write(o->kernel, comps, n, out, err, sizeof(err));
     free(blob);
+    free(sched);
     if (rc != 0) {
         fprintf(stderr, "bulkhead: %s: %s\n", out, err);
         return EXIT_BUILD;

@@ -187,4 +187,13 @@ void bh_spec_payload_name(const struct bh_model *m, uint32_t p, uint32_t i, char
  */
 bool bh_spec_compile(const struct bh_model *m, uint8_t **out, size_t *size);
 
+/*
+ * Builds the image's BH_PAYLOAD_SCHEDULE component (struct bh_boot_schedule,
+ * kernel/include/bulkhead/bootimage.h) from /schedule into a malloc'd buffer:
+ * windows sorted by start, the owner of the window of spec partition i is
+ * time partition i + 1 (the root task puts partition i's threads there; 0 is
+ * the system partition). Returns false without a schedule or out of memory.
+ */
+bool bh_spec_boot_schedule(const struct bh_model *m, uint8_t **out, size_t *size);
+
 #endif

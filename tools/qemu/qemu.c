@@ -56,7 +56,7 @@ static size_t build_argv(const struct bh_qemu_opts *o, char **argv, char *buf, s
     }
     if (o->icount) {
         argv[n++] = "-icount";
-        argv[n++] = "shift=0";
+        argv[n++] = "shift=0,sleep=off"; /* 1 ns per instruction; idle skips ahead */
     }
     for (size_t i = 0; i < o->nextra && n < MAX_ARGS - 1; i++) {
         argv[n++] = (char *)o->extra[i];

@@ -209,7 +209,88 @@ static void test_revoke(void)
     kt_check(bits == 0, "a stopped thread does not run on");
 }
 
-/* ---- 5. budgets: a spinning thread cannot delay a periodic one ---- */
+/* ---- 5. long messages, destroyed endpoints, fault restart ---- */
+
+static volatile uint64_t long_sum, long_len, destroyed_err;
+static uint64_t done_ntfn;
+
+static void long_receiver(uint64_t ep, uint64_t unused)
+{
+    (void)unused;
+    struct bh_sysregs r = {{ep, 0, 0, 0, 0, 0, 0, 0}, BH_SYS_RECV};
+    bh_syscall(&r);
+    long_len = bh_msginfo_length(r.x[1]);
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < long_len; i++) {
+        sum += i < BH_MSG_REGS ? r.x[2 + i] : bh_ipcbuf()->mr[i];
+    }
+    long_sum = sum;
+    /* Reply and wait again in one step; the endpoint is destroyed meanwhile. */
+    struct bh_sysregs r2 = {{ep, bh_msginfo(0, 0, 0), 0, 0, 0, 0, 0, 0}, BH_SYS_REPLY_RECV};
+    bh_syscall(&r2);
+    destroyed_err = r2.x[0];
+    bh_signal(done_ntfn);
+}
+
+static void restart_target(void)
+{
+    bh_signal(done_ntfn);
+    bh_exit(0);
+}
+
+static void faulter(uint64_t a, uint64_t b)
+{
+    (void)a;
+    (void)b;
+    __asm__ volatile("udf #0"); /* undefined instruction: a user exception fault */
+}
+
+static void test_messages_and_faults(void)
+{
+    uint64_t ep = kt_alloc(BH_OBJ_ENDPOINT, 0);
+    done_ntfn = kt_alloc(BH_OBJ_NOTIFICATION, 0);
+    static struct kt_thread rcv;
+    kt_spawn(&rcv, "longrcv", long_receiver, ep, 0, 200, 0, 0, true);
+    /* 40 message registers: 6 in registers, the rest through the IPC buffer. */
+    struct bh_ipc_buffer *b = bh_ipcbuf();
+    uint64_t expect = 0;
+    for (unsigned i = 0; i < 40; i++) {
+        if (i >= BH_MSG_REGS) {
+            b->mr[i] = 1000u + i;
+        }
+        expect += i < BH_MSG_REGS ? 100u + i : 1000u + i;
+    }
+    struct bh_sysregs r = {{ep, bh_msginfo(9, 0, 40), 100, 101, 102, 103, 104, 105}, BH_SYS_CALL};
+    bh_syscall(&r);
+    kt_check(r.x[0] == BH_OK, "call with a 40-word message");
+    kt_check(long_len == 40 && long_sum == expect, "40 words arrived intact");
+    /* The receiver is now blocked receiving; deleting the endpoint wakes it. */
+    kt_check(bh_cnode_delete(CNODE, ep) == BH_OK, "delete the only endpoint capability");
+    bh_wait(done_ntfn, 0);
+    kt_check(destroyed_err == BH_E_DESTROYED, "a receiver on a destroyed endpoint wakes");
+    bh_printf("message-test: 40-word message %s; receiver on a destroyed endpoint woke with %lu\n",
+              long_sum == expect ? "intact" : "CORRUPTED", (unsigned long)destroyed_err);
+
+    /* A fault handler that answers "restart at another pc". */
+    uint64_t fep = kt_alloc(BH_OBJ_ENDPOINT, 0);
+    static struct kt_thread f;
+    kt_spawn(&f, "faulter", faulter, 0, 0, 200, fep, 0, true);
+    uint64_t mr[6] = {0, 0, 0, 0, 0, 0};
+    unsigned n = 0;
+    uint64_t label = 0;
+    bh_error_t e = bh_recv(fep, &label, mr, &n, 0);
+    kt_check(e == BH_OK && label == BH_FAULT_USER_EXCEPTION, "undefined instruction reported");
+    struct bh_sysregs rep = {
+        {0, bh_msginfo(0, 0, 1), (uint64_t)(uintptr_t)restart_target, 0, 0, 0, 0, 0}, BH_SYS_REPLY};
+    bh_syscall(&rep);
+    kt_check(rep.x[0] == BH_OK, "reply restarting the thread");
+    bh_wait(done_ntfn, 0); /* signalled from the new pc */
+    bh_printf("fault-restart-test: undefined instruction at pc 0x%lx (ESR 0x%lx) reported; the "
+              "handler's reply restarted it at a new pc\n",
+              (unsigned long)mr[0], (unsigned long)mr[1]);
+}
+
+/* ---- 6. budgets: a spinning thread cannot delay a periodic one ---- */
 
 #define PERIOD_US   10000u
 #define BUDGET_US   2000u
@@ -323,6 +404,7 @@ int main(const struct bh_bootinfo *bi)
     test_ipc();
     test_cap_transfer();
     test_revoke();
+    test_messages_and_faults();
     test_budget();
     bh_printf("ktest: %s (%d failure%s)\n", kt_failures == 0 ? "all passed" : "FAILED", kt_failures,
               kt_failures == 1 ? "" : "s");

@@ -197,6 +197,10 @@ void kmain(uint64_t x0)
      * no trapping of debug or AArch32 coprocessor registers needed yet. */
     WRITE_SYSREG(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ | CPTR_TFP);
     WRITE_SYSREG(hstr_el2, 0);
+    /* EL0 threads (HCR_EL2.TGE) take these EL0 controls from SCTLR_EL1: let
+     * them do cache maintenance by VA (loaders copying code), read CTR_EL0 and
+     * use DC ZVA on their own memory. RES1 bits as the Arm ARM lists them. */
+    WRITE_SYSREG(sctlr_el1, SCTLR_EL1_RES1 | SCTLR_EL1_UCI | SCTLR_EL1_UCT | SCTLR_EL1_DZE);
     WRITE_SYSREG(vtcr_el2, s2_vtcr(mmu_pa_range()));
     ISB();
     kprintf("mmu: EL2 stage 1 on (W^X); stage 2 VTCR_EL2 0x%lx\n",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "rt_spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,6 +76,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t bsize = 0;
             if (bh_spec_compile(&m, &blob, &bsize)) {
                 check_blob(blob, bsize);
+                /* What the tool accepts, the root task must accept too. */
+                struct rt_spec rs;
+                char err[256];
+                if (!rt_spec_check(blob, bsize, &rs, err, sizeof(err))) {
+                    fprintf(stderr, "root task refuses a compiled spec: %s\n", err);
+                    abort();
+                }
                 free(blob);
             }
         }

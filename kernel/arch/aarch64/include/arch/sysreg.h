@@ -48,6 +48,12 @@
 #define SCTLR_EE       (1ull << 25)
 #define SCTLR_EL2_RES1 0x30C50830ull
 
+/* SCTLR_EL1 fields that govern EL0 when HCR_EL2.TGE is set */
+#define SCTLR_EL1_RES1 0x30D00800ull /* bits 29,28,23,22,20,11 */
+#define SCTLR_EL1_DZE  (1ull << 14)
+#define SCTLR_EL1_UCT  (1ull << 15)
+#define SCTLR_EL1_UCI  (1ull << 26)
+
 /* SPSR / PSTATE */
 #define SPSR_MODE_EL0T 0x0ull
 #define SPSR_MODE_EL1H 0x5ull
