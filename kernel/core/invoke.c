@@ -103,10 +103,19 @@ bh_error_t object_invoke(struct tcb *t, const struct invocation *inv)
         if (inv->label == BH_INV_FRAME_UNMAP) {
             return vspace_unmap_frame(inv->target);
         }
+        if (inv->label == BH_INV_FRAME_GET_ADDRESS) {
+            t->regs.x[2] = pa_addr(cap_obj(inv->target->cap));
+            t->regs.x[1] = bh_msginfo(0, 0, 1);
+            return BH_OK;
+        }
         return BH_E_ILLEGAL_OPERATION;
     case BH_OBJ_IRQ_CONTROL:
     case BH_OBJ_IRQ_HANDLER:
         return irq_invoke(t, inv);
+    case BH_OBJ_VM:
+        return vm_invoke(t, inv);
+    case BH_OBJ_VCPU:
+        return vcpu_invoke(t, inv);
     default:
         return BH_E_ILLEGAL_OPERATION;
     }

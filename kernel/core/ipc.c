@@ -10,6 +10,7 @@
 #include <caps/cspace.h>
 #include <kernel/assert.h>
 #include <kernel/object_invoke.h>
+#include <kernel/vcpu.h>
 
 /* ---- thread states ---- */
 
@@ -156,8 +157,11 @@ static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const str
     uint64_t unwrapped = 0;
     if ((snd->ipc_flags & IPC_FAULT) != 0) {
         label = snd->fault_label;
-        len = BH_MSG_REGS;
-        for (unsigned i = 0; i < BH_MSG_REGS; i++) {
+        len = snd->fault_len == 0 ? BH_MSG_REGS : snd->fault_len;
+        if (rb == NULL && len > BH_MSG_REGS) {
+            len = BH_MSG_REGS; /* no buffer: registers only */
+        }
+        for (unsigned i = 0; i < len; i++) {
             set_mr(rcv, rb, i, snd->fault_msg[i]);
         }
     } else {
@@ -276,7 +280,9 @@ bool ipc_reply(struct tcb *t)
         /* Fault reply: label 0 restarts the thread (at MR0 if given), else it stays stopped. */
         c->ipc_flags = 0;
         if (bh_msginfo_label(mi) == 0) {
-            if (bh_msginfo_length(mi) >= 1) {
+            if (c->vcpu != NULL) {
+                vcpu_apply_reply(c, c->vcpu, &t->regs.x[2], bh_msginfo_length(mi));
+            } else if (bh_msginfo_length(mi) >= 1) {
                 c->regs.elr = t->regs.x[2];
             }
             c->state = TCB_RUNNABLE;
@@ -297,12 +303,21 @@ bool ipc_reply(struct tcb *t)
 
 bool ipc_send_fault(struct tcb *t, uint64_t label, const uint64_t msg[6])
 {
+    return ipc_send_fault_n(t, label, msg, BH_MSG_REGS);
+}
+
+bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len)
+{
     cap_t fep = t->slot[TCB_SLOT_FAULT_EP].cap;
     if (cap_type(fep) != BH_OBJ_ENDPOINT || (cap_rights(fep) & BH_RIGHT_WRITE) == 0) {
         return false;
     }
+    if (len > TCB_FAULT_MSG_MAX) {
+        len = TCB_FAULT_MSG_MAX;
+    }
     t->fault_label = label;
-    for (unsigned i = 0; i < 6; i++) {
+    t->fault_len = len;
+    for (unsigned i = 0; i < len; i++) {
         t->fault_msg[i] = msg[i];
     }
     ipc_send(t, endpoint_of(fep), cap_badge(fep), IPC_CALL | IPC_FAULT, true);

@@ -9,12 +9,16 @@
 #include <kernel/ipc.h>
 #include <kernel/kernel.h>
 #include <kernel/object_invoke.h>
+#include <kernel/vcpu.h>
 
 #define IRQ_MAX 1020u
 
 static struct {
     struct notification *ntfn;
     uint64_t badge;
+    struct vcpu *vcpu; /* passthrough: injected with the HW bit, no VMM round trip */
+    uint16_t vintid;
+    uint8_t prio;
     bool claimed;
 } irqs[IRQ_MAX];
 
@@ -22,6 +26,15 @@ bool kernel_irq(uint32_t intid)
 {
     if (intid >= IRQ_MAX || !irqs[intid].claimed) {
         return false;
+    }
+    if (irqs[intid].vcpu != NULL) {
+        /* Stays active until the guest's EOI; if the queue is full it is
+         * deactivated so a level-triggered device asserts it again later. */
+        if (vcpu_inject_hw(irqs[intid].vcpu, irqs[intid].vintid, irqs[intid].prio, intid) !=
+            BH_OK) {
+            arch_irq_ack(intid);
+        }
+        return true;
     }
     if (irqs[intid].ntfn != NULL) {
         ntfn_signal(irqs[intid].ntfn, irqs[intid].badge);
@@ -61,6 +74,7 @@ static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
     }
     irqs[intid].claimed = true;
     irqs[intid].ntfn = NULL;
+    irqs[intid].vcpu = NULL;
     cap_t h = cap_make(BH_OBJ_IRQ_HANDLER, pa_init(0), BH_RIGHTS_ALL, true);
     h.w1 = intid;
     cdt_insert_after(inv->target, dst, h); /* revoking IRQControl removes it */
@@ -85,6 +99,23 @@ bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
         }
         irqs[intid].ntfn = notification_of(inv->cap[0]);
         irqs[intid].badge = cap_badge(inv->cap[0]);
+        irqs[intid].vcpu = NULL;
+        return BH_OK;
+    case BH_INV_IRQ_SET_VCPU:
+        if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_VCPU) {
+            return BH_E_INVALID_CAPABILITY;
+        }
+        if (inv->len < 2) {
+            return BH_E_TRUNCATED;
+        }
+        /* A passthrough INTID is a shared peripheral interrupt as a guest sees it. */
+        if (inv->mr[0] < 32u || inv->mr[0] >= IRQ_MAX || inv->mr[1] > 255u) {
+            return BH_E_RANGE;
+        }
+        irqs[intid].vcpu = vcpu_of(inv->cap[0]);
+        irqs[intid].vintid = (uint16_t)inv->mr[0];
+        irqs[intid].prio = (uint8_t)inv->mr[1];
+        irqs[intid].ntfn = NULL;
         return BH_OK;
     case BH_INV_IRQ_ACK:
         arch_irq_ack(intid);
@@ -99,7 +130,18 @@ void irq_handler_destroyed(uint32_t intid)
     if (intid < IRQ_MAX && irqs[intid].claimed) {
         irqs[intid].claimed = false;
         irqs[intid].ntfn = NULL;
+        irqs[intid].vcpu = NULL;
         arch_irq_release(intid);
+    }
+}
+
+void irq_vcpu_destroyed(const struct vcpu *v)
+{
+    for (unsigned i = 0; i < IRQ_MAX; i++) {
+        if (irqs[i].claimed && irqs[i].vcpu == v) {
+            irqs[i].vcpu = NULL;
+            arch_irq_ack(i); /* it may be active in the dead vCPU's list registers */
+        }
     }
 }
 

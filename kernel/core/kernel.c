@@ -296,15 +296,31 @@ void kernel_syscall(struct tcb *t, uint64_t now)
     }
 }
 
+static void fault_unhandled(struct tcb *t, const char *what, uint64_t pc);
+
 void kernel_fault(struct tcb *t, uint64_t label, const uint64_t msg[6], const char *what)
 {
     if (ipc_send_fault(t, label, msg)) {
         return; /* the handler decides: restart or stop */
     }
+    fault_unhandled(t, what, msg[0]);
+}
+
+void kernel_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len,
+                    const char *what)
+{
+    if (ipc_send_fault_n(t, label, msg, len)) {
+        return;
+    }
+    fault_unhandled(t, what, len > 1 ? msg[1] : 0);
+}
+
+static void fault_unhandled(struct tcb *t, const char *what, uint64_t pc)
+{
     /* No handler: the kernel reports it, and only this thread stops. */
     char line[256];
     size_t n = bh_snprintf(line, sizeof(line), "fault: thread '%s' stopped: %s, pc 0x%lx\n",
-                           t->name[0] != '\0' ? t->name : "(unnamed)", what, (unsigned long)msg[0]);
+                           t->name[0] != '\0' ? t->name : "(unnamed)", what, (unsigned long)pc);
     arch_console_write(line, n < sizeof(line) ? n : sizeof(line) - 1);
     tcb_stop(t, 0xfa17);
 }

@@ -5,6 +5,7 @@
  */
 #include <caps/finalise.h>
 #include <kernel/ipc.h>
+#include <kernel/vcpu.h>
 #include <kernel/vspace.h>
 
 void irq_handler_destroyed(uint32_t intid);
@@ -25,6 +26,7 @@ void kobj_finalise_cnode(paddr_t cnode, uint32_t radix)
 void kobj_finalise_tcb(paddr_t p)
 {
     struct tcb *t = pa_to_kva(p);
+    vcpu_tcb_destroyed(t);
     ipc_cancel(t);
     sched_unbind(&t->sched);
     sched_remove(&t->sched);
@@ -80,10 +82,12 @@ void kobj_finalise_irq_handler(uint32_t irq)
 
 void kobj_finalise_vm(paddr_t p)
 {
-    (void)p; /* VM objects arrive with the VM work (issue 4) */
+    /* The VMID goes (with its TLB entries); threads still bound to the VM
+     * fail activation and stop with a report. */
+    vspace_destroy(&((struct vm *)pa_to_kva(p))->as);
 }
 
 void kobj_finalise_vcpu(paddr_t p)
 {
-    (void)p;
+    vcpu_destroy(pa_to_kva(p));
 }

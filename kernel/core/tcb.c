@@ -51,8 +51,13 @@ static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invo
     if (ipcbuf != 0 && (inv->ncaps < 3 || cap_type(inv->cap[2]) != BH_OBJ_FRAME_4K)) {
         return BH_E_INVALID_CAPABILITY;
     }
-    if (cap_type(inv->cap[0]) != BH_OBJ_CNODE || cap_type(inv->cap[1]) != BH_OBJ_ADDRESS_SPACE) {
+    bh_objtype_t space = cap_type(inv->cap[1]);
+    if (cap_type(inv->cap[0]) != BH_OBJ_CNODE ||
+        (space != BH_OBJ_ADDRESS_SPACE && space != BH_OBJ_VM)) {
         return BH_E_INVALID_CAPABILITY;
+    }
+    if (t->vcpu != NULL && space != BH_OBJ_VM) {
+        return BH_E_INVALID_CAPABILITY; /* a vCPU's thread runs in its VM */
     }
     cte_t *fault_ep = NULL;
     if (inv->mr[0] != 0) {
@@ -70,7 +75,7 @@ static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invo
     }
     bh_error_t e = set_slot(t, TCB_SLOT_CSPACE, inv->cap_slot[0], BH_OBJ_CNODE);
     if (e == BH_OK) {
-        e = set_slot(t, TCB_SLOT_VSPACE, inv->cap_slot[1], BH_OBJ_ADDRESS_SPACE);
+        e = set_slot(t, TCB_SLOT_VSPACE, inv->cap_slot[1], space);
     }
     if (e == BH_OK && ipcbuf != 0) {
         e = set_slot(t, TCB_SLOT_IPCBUF, inv->cap_slot[2], BH_OBJ_FRAME_4K);
@@ -148,7 +153,9 @@ bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
         for (uint32_t i = 2; i < inv->len && i < 5; i++) {
             t->regs.x[i - 2] = inv->mr[i];
         }
-        t->regs.spsr = 0; /* EL0t, interrupts unmasked: nothing else is allowed */
+        if (t->vcpu == NULL) {
+            t->regs.spsr = 0; /* EL0t, interrupts unmasked: nothing else is allowed */
+        }
         return BH_OK;
     case BH_INV_TCB_READ_REGS:
         if (t == caller) {

@@ -50,8 +50,8 @@ static unsigned s2_rights(uint32_t r)
            ((r & BH_RIGHT_EXECUTE) ? (S2_RIGHT_EXEC | S2_RIGHT_READ) : 0u);
 }
 
-bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va, uint32_t rights,
-                            uint64_t *missing_level)
+bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_t va,
+                                 uint32_t rights, bool device, bool guest, uint64_t *missing_level)
 {
     cap_t f = frame->cap;
     bh_objtype_t t = cap_type(f);
@@ -68,8 +68,14 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
     if ((rights & ~cap_rights(f)) != 0) {
         return BH_E_INSUFFICIENT_RIGHTS; /* a mapping never exceeds the capability */
     }
-    if ((rights & (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) == (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) {
-        return BH_E_INVALID_ARGUMENT; /* W^X at EL0 too */
+    /* W^X at EL0; a guest's own stage 1 decides W^X for its EL1 and EL0. */
+    if (!guest &&
+        (rights & (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) == (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    /* Device memory stays Device: only RAM may be mapped Normal. */
+    if (cap_ut_is_device(f) && !device) {
+        return BH_E_INVALID_ARGUMENT;
     }
     uint64_t size = t == BH_OBJ_FRAME_2M ? S2_BLOCK_SIZE : S2_PAGE_SIZE;
     s2_space_t s;
@@ -79,7 +85,7 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
     }
     unsigned missing = 0;
     e = s2_map(&s, ipa_init(va), cap_obj(f), size, s2_rights(rights),
-               cap_ut_is_device(f) ? S2_MEM_DEVICE : S2_MEM_NORMAL, &missing);
+               device ? S2_MEM_DEVICE : S2_MEM_NORMAL, &missing);
     if (e == BH_E_LOOKUP_FAILED) {
         *missing_level = missing;
         return e;
@@ -89,6 +95,13 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
     }
     frame->cap = cap_set_mapping(f, mapid(as), va_init(va));
     return BH_OK;
+}
+
+bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va, uint32_t rights,
+                            uint64_t *missing_level)
+{
+    return vspace_map_frame_attr(as, frame, va, rights, cap_ut_is_device(frame->cap), false,
+                                 missing_level);
 }
 
 bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, unsigned level)

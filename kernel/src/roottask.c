@@ -190,27 +190,40 @@ static void *give_frame(struct boot *b, unsigned slot, uint64_t va, uint32_t rig
     panic("boot: could not map frame at 0x%lx", (unsigned long)va);
 }
 
-/* Splits the free ranges into naturally aligned power-of-two untyped blocks. */
-static unsigned give_untyped(struct boot *b, struct bh_bootinfo *bi)
+/* Splits the free ranges into naturally aligned power-of-two untyped blocks,
+ * from slot index n on; device: MMIO (frames only, never zeroed). */
+static unsigned give_ranges(struct boot *b, struct bh_bootinfo *bi, const struct bootmem *bm,
+                            unsigned n, bool device)
 {
-    unsigned n = 0;
-    for (unsigned r = 0; r < b->bm->nfree; r++) {
-        uint64_t base = b->bm->free[r].base;
-        uint64_t end = b->bm->free[r].end;
+    for (unsigned r = 0; r < bm->nfree; r++) {
+        uint64_t base = bm->free[r].base;
+        uint64_t end = bm->free[r].end;
         while (base < end && n < BH_RT_MAX_UNTYPED) {
             unsigned bits = 12;
             while (bits < 47 && is_aligned(base, 1ull << (bits + 1)) &&
                    base + (1ull << (bits + 1)) <= end) {
                 bits++;
             }
-            caps_untyped_root(&b->cnode[BH_RT_SLOT_UNTYPED + n], pa_init(base), bits, false);
+            caps_untyped_root(&b->cnode[BH_RT_SLOT_UNTYPED + n], pa_init(base), bits, device);
             bi->untyped[n].paddr = base;
             bi->untyped[n].size_bits = (uint8_t)bits;
-            bi->untyped[n].is_device = 0;
-            bi->free_bytes += 1ull << bits;
+            bi->untyped[n].is_device = device ? 1u : 0u;
+            if (!device) {
+                bi->free_bytes += 1ull << bits;
+            }
             n++;
             base += 1ull << bits;
         }
+    }
+    return n;
+}
+
+/* RAM first (so existing slot numbers do not move), then device memory. */
+static unsigned give_untyped(struct boot *b, struct bh_bootinfo *bi, const struct bootmem *dev)
+{
+    unsigned n = give_ranges(b, bi, b->bm, 0, false);
+    if (dev != NULL) {
+        n = give_ranges(b, bi, dev, n, true);
     }
     if (n == BH_RT_MAX_UNTYPED) {
         kprintf("boot: warning: more free memory ranges than %u untyped slots\n",
@@ -296,12 +309,17 @@ struct tcb *roottask_create(struct bootmem *bm, const struct bootinfo_facts *fac
     bi->ncpus = facts->ncpus;
     bi->ram_bytes = facts->ram_bytes;
     bi->untyped_first = BH_RT_SLOT_UNTYPED;
-    bi->untyped_count = give_untyped(&b, bi);
+    bi->untyped_count = give_untyped(&b, bi, facts->device);
     bi->first_free_slot = BH_RT_SLOT_UNTYPED + bi->untyped_count;
 
     kprintf("boot: root task '%s' loaded (%lu bytes, entry 0x%lx, VMID %u)\n", rt->name,
             (unsigned long)rt->size, (unsigned long)entry, b.space.vmid);
+    unsigned ndev = 0;
+    for (unsigned i = 0; i < bi->untyped_count; i++) {
+        ndev += bi->untyped[i].is_device;
+    }
     kprintf("boot: %lu MiB of RAM handed to the root task as %lu untyped capabilities\n",
-            (unsigned long)(bi->free_bytes >> 20), (unsigned long)bi->untyped_count);
+            (unsigned long)(bi->free_bytes >> 20), (unsigned long)(bi->untyped_count - ndev));
+    kprintf("boot: device memory below RAM as %u device untyped capabilities\n", ndev);
     return t;
 }

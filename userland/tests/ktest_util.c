@@ -12,7 +12,8 @@ void kt_init(const struct bh_bootinfo *bi)
     next_slot = bi->first_free_slot;
     unsigned best = 0;
     for (unsigned i = 1; i < bi->untyped_count; i++) {
-        if (bi->untyped[i].size_bits > bi->untyped[best].size_bits) {
+        if (bi->untyped[i].is_device == 0 &&
+            bi->untyped[i].size_bits > bi->untyped[best].size_bits) {
             best = i;
         }
     }

@@ -227,7 +227,25 @@ void kmain(uint64_t x0)
     for (unsigned i = 0; i < plat.nram; i++) {
         ram += plat.ram[i].size;
     }
-    struct bootinfo_facts facts = {timer_freq(), plat.ncpus, ram};
+    /* Device memory for user level: everything below the lowest RAM range,
+     * minus the kernel's own GIC and console. */
+    static struct bootmem devmem;
+    uint64_t low = UINT64_MAX;
+    for (unsigned i = 0; i < plat.nram; i++) {
+        low = plat.ram[i].base < low ? plat.ram[i].base : low;
+    }
+    bootmem_init(&devmem);
+    bh_error_t derr = low == UINT64_MAX ? BH_OK : bootmem_add(&devmem, 0, low);
+    if (derr == BH_OK) {
+        derr = bootmem_reserve(&devmem, plat.gicd.base, plat.gicd.size);
+    }
+    if (derr == BH_OK) {
+        derr = bootmem_reserve(&devmem, plat.gicr.base, plat.gicr.size);
+    }
+    if (derr == BH_OK) {
+        derr = bootmem_reserve(&devmem, plat.uart.base, plat.uart.size ? plat.uart.size : 0x1000);
+    }
+    struct bootinfo_facts facts = {timer_freq(), plat.ncpus, ram, derr == BH_OK ? &devmem : NULL};
     vspace_init();
     kentry_init(plat.timer_hyp_intid, plat.uart_intid, TIMESLICE_US);
     install_schedule();

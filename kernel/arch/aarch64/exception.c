@@ -10,6 +10,7 @@
 #include <kernel/console.h>
 #include <bulkhead/ipc.h>
 #include <kernel/kernel.h>
+#include <kernel/vcpu.h>
 
 #include <bh_fmt.h>
 
@@ -80,6 +81,16 @@ struct arch_regs *kentry_syscall(struct tcb *t);
 struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg[6],
                                const char *what);
 struct arch_regs *kentry_irq(void);
+struct arch_regs *kentry_vcpu_exit(struct tcb *t, uint64_t esr, uint64_t far, uint64_t ipa);
+
+/* A guest exit: the IPA of a stage-2 abort is HPFAR_EL2.FIPA (IPA[47:12] in
+ * bits [43:4]) plus the page offset from FAR_EL2. */
+static struct arch_regs *guest_exit(struct tcb *t, uint64_t esr, uint64_t far)
+{
+    uint64_t hpfar = READ_SYSREG(hpfar_el2);
+    uint64_t ipa = ((hpfar & 0x00000ffffffffff0ull) << 8) | (far & 0xfffu);
+    return kentry_vcpu_exit(t, esr, far, ipa);
+}
 
 /* A fault by an EL0 thread becomes a fault message to its handler; the
  * decoded description is what the kernel prints when it has none. */
@@ -110,6 +121,9 @@ struct arch_regs *handle_lower_sync(struct arch_regs *r)
     if (t == NULL || r != &t->regs) {
         panic_frame("exception from a lower EL with no current thread", r, esr, far);
     }
+    if (t->vcpu != NULL) {
+        return guest_exit(t, esr, far);
+    }
     if (ESR_EC(esr) == EC_SVC64) {
         return kentry_syscall(t);
     }
@@ -133,12 +147,21 @@ struct arch_regs *handle_idle_irq(void)
 
 struct arch_regs *handle_lower_fiq(struct arch_regs *r)
 {
+    struct tcb *t = kernel_current();
+    if (t != NULL && t->vcpu != NULL && r == &t->regs) {
+        return guest_exit(t, READ_SYSREG(esr_el2), 0); /* an unknown exit for its VMM */
+    }
     panic_frame("FIQ from a lower EL (all interrupts are Group 1 IRQs)", r, READ_SYSREG(esr_el2),
                 0);
 }
 
 struct arch_regs *handle_lower_serror(struct arch_regs *r)
 {
+    struct tcb *t = kernel_current();
+    if (t != NULL && t->vcpu != NULL && r == &t->regs) {
+        /* A guest's SError is its own problem: its VMM gets an unknown exit. */
+        return guest_exit(t, READ_SYSREG(esr_el2), READ_SYSREG(far_el2));
+    }
     panic_frame("SError from a lower EL", r, READ_SYSREG(esr_el2), READ_SYSREG(far_el2));
 }
 
@@ -147,6 +170,9 @@ struct arch_regs *handle_lower_aarch32(struct arch_regs *r)
     struct tcb *t = kernel_current();
     if (t == NULL) {
         panic_frame("AArch32 exception with no current thread", r, READ_SYSREG(esr_el2), 0);
+    }
+    if (t->vcpu != NULL) {
+        return guest_exit(t, READ_SYSREG(esr_el2), 0);
     }
     uint64_t msg[6] = {r->elr, READ_SYSREG(esr_el2), 0, 0, 0, 0};
     return kentry_fault(t, BH_FAULT_USER_EXCEPTION, msg, "AArch32 execution is not supported");

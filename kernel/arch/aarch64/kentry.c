@@ -8,6 +8,7 @@
 #include <arch/regs.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
+#include <arch/vcpu.h>
 #include <kernel/console.h>
 #include <kernel/kernel.h>
 #include <kernel/vspace.h>
@@ -18,10 +19,11 @@ void arch_idle(uint64_t kstack_top) __attribute__((noreturn));
 static unsigned timer_intid;
 static unsigned console_intid;
 
-/* While an EL0 thread runs: stage 1 off (TGE), the thread's stage-2 table is
- * its address space (DC makes stage-1-off accesses Normal write-back and
- * implies VM), every exception and interrupt comes to EL2. */
-#define HCR_EL0_THREAD (HCR_TGE | HCR_DC | HCR_VM | HCR_RW)
+/* While an EL0 thread runs: HCR_EL2 = TGE | DC | VM | RW, i.e. stage 1 off
+ * (TGE), the thread's stage-2 table is its address space (DC makes
+ * stage-1-off accesses Normal write-back), every exception and interrupt
+ * comes to EL2. A thread with a bound vCPU runs its guest instead
+ * (vcpu_switch.c). */
 
 void arch_console_write(const char *s, size_t n)
 {
@@ -31,17 +33,24 @@ void arch_console_write(const char *s, size_t n)
 bh_error_t arch_activate(struct tcb *t)
 {
     cap_t c = t->slot[TCB_SLOT_VSPACE].cap;
-    if (cap_type(c) != BH_OBJ_ADDRESS_SPACE) {
+    struct vcpu *v = t->vcpu;
+    if (cap_type(c) != (v != NULL ? BH_OBJ_VM : BH_OBJ_ADDRESS_SPACE)) {
         return BH_E_INVALID_CAPABILITY;
     }
     s2_space_t s;
-    bh_error_t e = vspace_activate(as_of(c), &s);
+    bh_error_t e = vspace_activate(v != NULL ? &vm_of(c)->as : as_of(c), &s);
     if (e != BH_OK) {
         return e;
     }
-    WRITE_SYSREG(vttbr_el2, s2_vttbr(&s));
-    WRITE_SYSREG(hcr_el2, HCR_EL0_THREAD);
-    ISB();
+    if (v != NULL) {
+        arch_vcpu_enter(t, v, s2_vttbr(&s));
+    } else if (vcpu_guest_mode) {
+        arch_el0_enter(s2_vttbr(&s));
+    } else {
+        WRITE_SYSREG(vttbr_el2, s2_vttbr(&s));
+        WRITE_SYSREG(hcr_el2, HCR_TGE | HCR_DC | HCR_VM | HCR_RW);
+        ISB();
+    }
     return BH_OK;
 }
 
@@ -86,7 +95,14 @@ static struct arch_regs *resume(uint64_t now)
         system_halt();
     }
     uint64_t deadline = UINT64_MAX;
+    if (vcpu_nsleepers != 0) {
+        arch_vcpu_poll_timers(now);
+    }
     struct tcb *next = kernel_schedule(now, &deadline);
+    if (vcpu_nsleepers != 0) {
+        uint64_t vt = arch_vcpu_next_timer();
+        deadline = vt < deadline ? vt : deadline;
+    }
     if (deadline == UINT64_MAX) {
         timer_cancel();
     } else {
@@ -101,7 +117,9 @@ static struct arch_regs *resume(uint64_t now)
     }
     /* TPIDRRO_EL0 tells EL0 code where its IPC buffer is; TPIDR_EL0 is the
      * thread's own. */
-    WRITE_SYSREG(tpidrro_el0, next->ipcbuf_va);
+    WRITE_SYSREG(tpidrro_el0, next->vcpu != NULL
+                                  ? next->vcpu->sys[VCPU_SYS(BH_VCPU_REG_TPIDRRO_EL0)]
+                                  : next->ipcbuf_va);
     WRITE_SYSREG(tpidr_el0, next->tpidr_el0);
     percpu0.cur = &next->regs;
     return &next->regs;
@@ -112,6 +130,7 @@ void kentry_init(unsigned timer, unsigned console, uint64_t timeslice_us)
     timer_intid = timer;
     console_intid = console;
     kernel_init(timer_now(), timer_us_to_ticks(timeslice_us), timer_freq());
+    arch_vcpu_init(VCPU_PPI_VTIMER);
 }
 
 struct arch_regs *kentry_start(void)
@@ -123,6 +142,9 @@ static void save_thread_pointer(struct tcb *t)
 {
     if (t != NULL) {
         t->tpidr_el0 = READ_SYSREG(tpidr_el0);
+        if (t->vcpu != NULL) {
+            t->vcpu->sys[VCPU_SYS(BH_VCPU_REG_TPIDRRO_EL0)] = READ_SYSREG(tpidrro_el0);
+        }
     }
 }
 
@@ -132,6 +154,17 @@ struct arch_regs *kentry_syscall(struct tcb *t)
     save_thread_pointer(t);
     kernel_enter(now);
     kernel_syscall(t, now);
+    return resume(now);
+}
+
+struct arch_regs *kentry_vcpu_exit(struct tcb *t, uint64_t esr, uint64_t far, uint64_t ipa)
+{
+    uint64_t now = timer_now();
+    save_thread_pointer(t);
+    kernel_enter(now);
+    if (t->vcpu != NULL) {
+        vcpu_exit(t, t->vcpu, esr, far, ipa);
+    }
     return resume(now);
 }
 
@@ -159,6 +192,8 @@ static void irq_dispatch(void)
         if (intid == timer_intid) {
             timer_cancel();
             gic_deactivate(intid);
+        } else if (arch_vcpu_irq(intid)) {
+            /* finished: injected into the loaded vCPU, or a maintenance IRQ */
         } else if (!kernel_irq(intid)) {
             kprintf("bulkhead: interrupt %u has no handler; disabled\n", intid);
             gic_disable(intid);

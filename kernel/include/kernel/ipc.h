@@ -35,6 +35,8 @@ void ntfn_wait(struct tcb *t, struct notification *n, bool blocking);
  * and reports the fault itself.
  */
 bool ipc_send_fault(struct tcb *t, uint64_t label, const uint64_t msg[6]);
+/* As ipc_send_fault with len (<= TCB_FAULT_MSG_MAX) words: guest exits. */
+bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 
 /* Takes t out of whatever it is blocked on and breaks its reply links
  * (suspend, destroy). Callers waiting on t's reply get BH_E_DESTROYED. */

@@ -39,6 +39,9 @@ struct tcb *kernel_schedule(uint64_t now, uint64_t *deadline);
 void kernel_syscall(struct tcb *t, uint64_t now);
 /* The current thread faulted: label and message per bulkhead/ipc.h. */
 void kernel_fault(struct tcb *t, uint64_t label, const uint64_t msg[6], const char *what);
+/* As kernel_fault with len words (guest exits); msg[1] is the pc reported. */
+void kernel_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len,
+                    const char *what);
 /* An interrupt the kernel does not own itself arrived. Returns false if nobody claimed it. */
 bool kernel_irq(uint32_t intid);
 

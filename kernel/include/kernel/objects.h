@@ -35,7 +35,13 @@ enum tcb_state {
     TCB_BLOCKED_REPLY = 4, /* called; waits for the reply */
     TCB_BLOCKED_NTFN = 5,  /* waits on a notification */
     TCB_STOPPED = 6,       /* exited, or faulted with no handler / handler said stop */
+    TCB_BLOCKED_WFI = 7,   /* a vCPU's thread: the guest waits for a virtual interrupt */
 };
+
+/* Fault messages: the longest is a guest exit (BH_VCPU_EXIT_MRS words). */
+#define TCB_FAULT_MSG_MAX 11u
+
+struct vcpu;
 
 /* ipc_flags while queued as a sender. */
 #define IPC_CALL        0x1u /* wants a reply */
@@ -51,12 +57,14 @@ struct tcb {
     uint64_t tpidr_el0; /* the thread's own thread pointer */
     struct tcb *q_next; /* endpoint / notification queue */
     struct tcb *q_prev;
-    void *blocked_on;       /* struct endpoint or struct notification */
-    uint64_t badge;         /* badge of the endpoint cap used to send */
-    struct tcb *reply_to;   /* receiver: the caller it owes a reply */
-    struct tcb *reply_from; /* caller: the thread that owes it one */
-    uint64_t fault_msg[6];  /* a pending fault message (IPC_FAULT) */
+    void *blocked_on;                      /* struct endpoint or struct notification */
+    uint64_t badge;                        /* badge of the endpoint cap used to send */
+    struct tcb *reply_to;                  /* receiver: the caller it owes a reply */
+    struct tcb *reply_from;                /* caller: the thread that owes it one */
+    uint64_t fault_msg[TCB_FAULT_MSG_MAX]; /* a pending fault message (IPC_FAULT) */
     uint64_t fault_label;
+    uint64_t fault_len; /* words in fault_msg (0 means BH_MSG_REGS) */
+    struct vcpu *vcpu;  /* bound vCPU: the thread runs a guest at EL1 */
     uint64_t exit_status;
     uint64_t irq_entries;
     uint8_t state;

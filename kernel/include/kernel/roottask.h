@@ -10,6 +10,9 @@ struct bootinfo_facts {
     uint64_t timer_freq;
     uint64_t ncpus;
     uint64_t ram_bytes;
+    /* MMIO the root task may hand out (device untyped): the physical space
+     * below RAM minus the kernel's own devices. NULL: none. */
+    const struct bootmem *device;
 };
 
 /* The payload the image builder appended after the kernel, or NULL. */

@@ -38,6 +38,11 @@ bh_error_t vspace_activate(struct address_space *as, s2_space_t *out);
  * rights) and records the mapping in the capability. */
 bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va, uint32_t rights,
                             uint64_t *missing_level);
+/* As vspace_map_frame, with the memory type chosen (device: Device-nGnRE;
+ * a Device frame is always Device) and, for guests (guest = true), writable
+ * and executable mappings allowed: the guest's stage 1 restricts further. */
+bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_t va,
+                                 uint32_t rights, bool device, bool guest, uint64_t *missing_level);
 /* Installs the PageTable in *pt at va for the given level (2 or 3). */
 bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, unsigned level);
 /* Unmaps the frame the capability in *frame says it is mapped through. */

@@ -1,0 +1,454 @@
+/*
+ * vCPU objects (portable part): binding to a TCB, register access for the
+ * VMM, the virtual interrupt queue, guest exits and the VMM's replies. The
+ * hardware side (EL1 state switch, list registers, virtual timer) is
+ * kernel/arch/aarch64/vcpu_switch.c.
+ */
+#include <kernel/vcpu.h>
+
+#include <caps/cnode.h>
+#include <kernel/ipc.h>
+#include <kernel/kernel.h>
+#include <kernel/object_invoke.h>
+
+/* Architectural reset value of SCTLR_EL1: RES1 bits, MMU and caches off. */
+#define SCTLR_EL1_RESET 0x30d00800ull
+/* PSTATE for guest entry and for exceptions taken to EL1: EL1h, DAIF masked. */
+#define PSTATE_EL1H_MASKED 0x3c5ull
+#define PSTATE_KEEP        0xf00003cfull /* NZCV, DAIF, M[3:0] (M[4] = 0: AArch64) */
+#define VMPIDR_RES1        (1ull << 31)
+
+/* ESR fields used by the exit decoder (Arm ARM D17, ESR_EL2). */
+#define EC_WFX        0x01u
+#define EC_HVC64      0x16u
+#define EC_SMC64      0x17u
+#define EC_SYSREG     0x18u
+#define EC_IABT_LOWER 0x20u
+#define EC_IABT_CUR   0x21u
+#define EC_DABT_LOWER 0x24u
+#define EC_DABT_CUR   0x25u
+#define ESR_EC_OF(e)  ((unsigned)((e) >> 26) & 0x3fu)
+#define ESR_IL_BIT    (1ull << 25)
+#define FSC_SYNC_EXT  0x10u
+
+struct vcpu *tcb_vcpu(const struct tcb *t)
+{
+    return t->vcpu;
+}
+
+/* ---- virtual interrupt queue ---- */
+
+static int queue_best(const struct vcpu *v)
+{
+    int best = -1;
+    for (uint32_t i = 0; i < v->nqueued && i < VCPU_VIRQ_QUEUE; i++) {
+        const struct vcpu_virq *q = &v->queue[i];
+        if (best < 0 || q->prio < v->queue[best].prio ||
+            (q->prio == v->queue[best].prio && q->seq < v->queue[best].seq)) {
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+bool vcpu_queue_pop(struct vcpu *v, struct vcpu_virq *out)
+{
+    int i = queue_best(v);
+    if (i < 0) {
+        return false;
+    }
+    *out = v->queue[i];
+    v->nqueued--;
+    v->queue[i] = v->queue[v->nqueued]; /* order is by (prio, seq), not position */
+    return true;
+}
+
+static void wake_from_wfi(struct vcpu *v)
+{
+    struct tcb *t = v->tcb;
+    if (v->wfi && t != NULL && t->state == TCB_BLOCKED_WFI) {
+        v->wfi = 0;
+        t->state = TCB_RUNNABLE;
+        sched_make_runnable(&t->sched);
+    }
+}
+
+bh_error_t vcpu_inject(struct vcpu *v, uint32_t intid, uint32_t prio)
+{
+    return vcpu_inject_hw(v, intid, prio, 0);
+}
+
+bh_error_t vcpu_inject_hw(struct vcpu *v, uint32_t intid, uint32_t prio, uint32_t pintid)
+{
+    if (intid >= 1020u || prio > 255u || pintid >= 1020u) {
+        return BH_E_RANGE;
+    }
+    for (uint32_t i = 0; i < v->nqueued && i < VCPU_VIRQ_QUEUE; i++) {
+        if (v->queue[i].intid == intid) {
+            wake_from_wfi(v); /* already pending: an interrupt is a state, not a count */
+            return BH_OK;
+        }
+    }
+    if (v->nqueued >= VCPU_VIRQ_QUEUE) {
+        return BH_E_WOULD_BLOCK;
+    }
+    struct vcpu_virq *q = &v->queue[v->nqueued++];
+    q->intid = (uint16_t)intid;
+    q->pintid = (uint16_t)pintid;
+    q->prio = (uint8_t)prio;
+    q->hw = pintid != 0 ? 1u : 0u;
+    q->pad = 0;
+    q->seq = v->seq++;
+    wake_from_wfi(v);
+    return BH_OK;
+}
+
+/* ---- exits ---- */
+
+uint64_t vcpu_decode_abort(uint64_t esr)
+{
+    uint64_t d = (esr & 0x3fu) << BH_VCPU_DABT_FSC_SHIFT;
+    if ((esr & (1u << 7)) != 0) {
+        d |= BH_VCPU_DABT_S1PTW;
+    }
+    if (ESR_EC_OF(esr) != EC_DABT_LOWER) {
+        return d;
+    }
+    if ((esr & (1u << 6)) != 0) {
+        d |= BH_VCPU_DABT_WRITE;
+    }
+    if ((esr & (1u << 24)) != 0) {
+        d |= BH_VCPU_DABT_ISV;
+        d |= ((esr >> 22) & 3u) << BH_VCPU_DABT_SAS_SHIFT;
+        d |= ((esr >> 16) & 0x1fu) << BH_VCPU_DABT_SRT_SHIFT;
+        if ((esr & (1u << 21)) != 0) {
+            d |= BH_VCPU_DABT_SSE;
+        }
+        if ((esr & (1u << 15)) != 0) {
+            d |= BH_VCPU_DABT_SF;
+        }
+    }
+    return d;
+}
+
+static uint64_t reg_or_zero(const struct tcb *t, unsigned r)
+{
+    return r < 31u ? t->regs.x[r] : 0u; /* register 31 is XZR here */
+}
+
+void vcpu_exit(struct tcb *t, struct vcpu *v, uint64_t esr, uint64_t far, uint64_t ipa)
+{
+    unsigned ec = ESR_EC_OF(esr);
+    if (ec == EC_WFX) {
+        t->regs.elr += 4;
+        if ((esr & 3u) != 0) {
+            sched_yield(); /* WFE: give the CPU away, no event to wait for */
+            return;
+        }
+        if (!arch_vcpu_irq_pending(v)) {
+            v->wfi = 1;
+            t->state = TCB_BLOCKED_WFI;
+            sched_block(&t->sched);
+        }
+        return;
+    }
+    uint64_t msg[BH_VCPU_EXIT_MRS];
+    for (unsigned i = 0; i < BH_VCPU_EXIT_MRS; i++) {
+        msg[i] = 0;
+    }
+    msg[1] = t->regs.elr;
+    msg[2] = esr;
+    switch (ec) {
+    case EC_DABT_LOWER:
+    case EC_IABT_LOWER: {
+        uint64_t d = vcpu_decode_abort(esr);
+        msg[0] = ec == EC_DABT_LOWER ? BH_VCPU_EXIT_DATA_ABORT : BH_VCPU_EXIT_INST_ABORT;
+        msg[3] = ipa;
+        msg[4] = far;
+        msg[5] = d;
+        if ((d & BH_VCPU_DABT_ISV) != 0 && (d & BH_VCPU_DABT_WRITE) != 0) {
+            msg[6] = reg_or_zero(t, (unsigned)((d >> BH_VCPU_DABT_SRT_SHIFT) & 0x1fu));
+        }
+        break;
+    }
+    case EC_HVC64:
+    case EC_SMC64:
+        msg[0] = ec == EC_HVC64 ? BH_VCPU_EXIT_HVC : BH_VCPU_EXIT_SMC;
+        for (unsigned i = 0; i < 8; i++) {
+            msg[3 + i] = t->regs.x[i];
+        }
+        break;
+    case EC_SYSREG: {
+        unsigned rt = (unsigned)(esr >> 5) & 0x1fu;
+        msg[0] = BH_VCPU_EXIT_SYSREG;
+        msg[3] = (esr >> 20) & 3u;   /* Op0 */
+        msg[4] = (esr >> 14) & 7u;   /* Op1 */
+        msg[5] = (esr >> 10) & 0xfu; /* CRn */
+        msg[6] = (esr >> 1) & 0xfu;  /* CRm */
+        msg[7] = (esr >> 17) & 7u;   /* Op2 */
+        msg[8] = rt;
+        msg[9] = esr & 1u; /* Direction: 1 = read (MRS) */
+        msg[10] = (esr & 1u) == 0 ? reg_or_zero(t, rt) : 0u;
+        break;
+    }
+    default:
+        msg[0] = BH_VCPU_EXIT_UNKNOWN;
+        msg[3] = far;
+        msg[4] = ipa;
+        break;
+    }
+    v->exit_reason = msg[0];
+    v->exit_esr = esr;
+    v->exit_far = far;
+    kernel_fault_n(t, BH_FAULT_VCPU, msg, BH_VCPU_EXIT_MRS, "guest exit with no VMM to take it");
+}
+
+uint64_t vcpu_abort_esr(uint64_t exit_esr, uint64_t guest_spsr)
+{
+    bool from_el1 = (guest_spsr & 0xcu) == 0x4u;
+    bool data = ESR_EC_OF(exit_esr) == EC_DABT_LOWER;
+    uint64_t ec =
+        data ? (from_el1 ? EC_DABT_CUR : EC_DABT_LOWER) : (from_el1 ? EC_IABT_CUR : EC_IABT_LOWER);
+    uint64_t iss = FSC_SYNC_EXT;
+    if (data) {
+        iss |= exit_esr & (1u << 6); /* WnR */
+    }
+    return (ec << 26) | ESR_IL_BIT | iss;
+}
+
+uint64_t vcpu_sync_vector_offset(uint64_t guest_spsr)
+{
+    switch (guest_spsr & 0xfu) {
+    case 0x4u:
+        return 0x000; /* EL1t: current EL with SP_EL0 */
+    case 0x5u:
+        return 0x200; /* EL1h: current EL with SP_ELx */
+    default:
+        return 0x400; /* EL0: lower EL, AArch64 */
+    }
+}
+
+/* Takes a synchronous external abort to the guest's EL1, as the hardware would. */
+static void inject_abort(struct tcb *t, struct vcpu *v)
+{
+    arch_vcpu_flush(v); /* the EL1 registers are changed in memory */
+    v->sys[VCPU_SYS(BH_VCPU_REG_ESR_EL1)] = vcpu_abort_esr(v->exit_esr, t->regs.spsr);
+    v->sys[VCPU_SYS(BH_VCPU_REG_FAR_EL1)] = v->exit_far;
+    v->sys[VCPU_SYS(BH_VCPU_REG_ELR_EL1)] = t->regs.elr;
+    v->sys[VCPU_SYS(BH_VCPU_REG_SPSR_EL1)] = t->regs.spsr;
+    t->regs.elr = v->sys[VCPU_SYS(BH_VCPU_REG_VBAR_EL1)] + vcpu_sync_vector_offset(t->regs.spsr);
+    t->regs.spsr = PSTATE_EL1H_MASKED;
+}
+
+void vcpu_apply_reply(struct tcb *t, struct vcpu *v, const uint64_t mr[6], uint64_t len)
+{
+    if (len == 0) {
+        return;
+    }
+    uint64_t flags = mr[0];
+    if ((flags & BH_VCPU_REPLY_SET_REG) != 0 && len >= 3 && mr[1] < 31u) {
+        t->regs.x[mr[1]] = mr[2];
+    } else if ((flags & BH_VCPU_REPLY_SET_X0_X3) != 0) {
+        for (unsigned i = 0; i < 4 && 2 + i < len; i++) {
+            t->regs.x[i] = mr[2 + i];
+        }
+    }
+    if ((flags & BH_VCPU_REPLY_ADVANCE) != 0 && v->exit_reason != BH_VCPU_EXIT_HVC) {
+        t->regs.elr += 4;
+    }
+    if ((flags & BH_VCPU_REPLY_ABORT) != 0 &&
+        (v->exit_reason == BH_VCPU_EXIT_DATA_ABORT || v->exit_reason == BH_VCPU_EXIT_INST_ABORT)) {
+        inject_abort(t, v);
+    }
+}
+
+/* ---- invocations ---- */
+
+static bool reg_read(struct vcpu *v, uint64_t r, uint64_t *out)
+{
+    struct tcb *t = v->tcb;
+    if (r < 31u) {
+        *out = t->regs.x[r];
+    } else if (r == BH_VCPU_REG_SP_EL0) {
+        *out = t->regs.sp_el0;
+    } else if (r == BH_VCPU_REG_PC) {
+        *out = t->regs.elr;
+    } else if (r == BH_VCPU_REG_PSTATE) {
+        *out = t->regs.spsr;
+    } else if (r == BH_VCPU_REG_TPIDR_EL0) {
+        *out = t->tpidr_el0;
+    } else if (r < BH_VCPU_REG_COUNT) {
+        arch_vcpu_flush(v);
+        *out = v->sys[VCPU_SYS(r)];
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bh_error_t reg_write(struct vcpu *v, uint64_t r, uint64_t val)
+{
+    struct tcb *t = v->tcb;
+    if (r < 31u) {
+        t->regs.x[r] = val;
+    } else if (r == BH_VCPU_REG_SP_EL0) {
+        t->regs.sp_el0 = val;
+    } else if (r == BH_VCPU_REG_PC) {
+        t->regs.elr = val;
+    } else if (r == BH_VCPU_REG_PSTATE) {
+        /* Only AArch64 EL0t, EL1t or EL1h: never EL2, never AArch32. */
+        uint64_t m = val & 0x1fu;
+        if (m != 0x0u && m != 0x4u && m != 0x5u) {
+            return BH_E_INVALID_ARGUMENT;
+        }
+        t->regs.spsr = val & PSTATE_KEEP;
+    } else if (r == BH_VCPU_REG_TPIDR_EL0) {
+        t->tpidr_el0 = val;
+    } else if (r == BH_VCPU_REG_VMPIDR) {
+        arch_vcpu_flush(v);
+        v->sys[VCPU_SYS(r)] = val | VMPIDR_RES1;
+    } else if (r < BH_VCPU_REG_COUNT) {
+        arch_vcpu_flush(v);
+        v->sys[VCPU_SYS(r)] = val;
+    } else {
+        return BH_E_RANGE;
+    }
+    return BH_OK;
+}
+
+static bh_error_t set_tcb(struct tcb *caller, struct vcpu *v, const struct invocation *inv)
+{
+    if (inv->ncaps < 1 || inv->len < 1) {
+        return BH_E_TRUNCATED;
+    }
+    if (cap_type(inv->cap[0]) != BH_OBJ_TCB) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    struct tcb *t = tcb_of(inv->cap[0]);
+    if (t == caller) {
+        return BH_E_ILLEGAL_OPERATION; /* a VMM cannot turn itself into its guest */
+    }
+    if (v->tcb != NULL || t->vcpu != NULL) {
+        return BH_E_IN_USE;
+    }
+    if (cap_type(t->slot[TCB_SLOT_VSPACE].cap) != BH_OBJ_VM) {
+        return BH_E_INVALID_ARGUMENT; /* configure the TCB with the VM first */
+    }
+    if (t->state != TCB_INACTIVE && t->state != TCB_STOPPED) {
+        return BH_E_IN_USE; /* an EL0 thread in flight cannot become a guest */
+    }
+    bh_error_t e = caps_delete(&t->slot[TCB_SLOT_VCPU], CAPS_WORK_BUDGET);
+    if (e == BH_OK) {
+        e = caps_copy(inv->target, &t->slot[TCB_SLOT_VCPU], BH_RIGHTS_ALL);
+    }
+    if (e != BH_OK) {
+        return e;
+    }
+    v->tcb = t;
+    t->vcpu = v;
+    if (!v->initialised) {
+        v->initialised = 1;
+        v->sys[VCPU_SYS(BH_VCPU_REG_SCTLR_EL1)] = SCTLR_EL1_RESET;
+        v->ich_vmcr = 0;
+    }
+    v->sys[VCPU_SYS(BH_VCPU_REG_VMPIDR)] = inv->mr[0] | VMPIDR_RES1;
+    t->regs.spsr = PSTATE_EL1H_MASKED;
+    return BH_OK;
+}
+
+bh_error_t vcpu_invoke(struct tcb *caller, const struct invocation *inv)
+{
+    struct vcpu *v = vcpu_of(inv->target->cap);
+    if (inv->label == BH_INV_VCPU_SET_TCB) {
+        return set_tcb(caller, v, inv);
+    }
+    if (inv->label == BH_INV_VCPU_INJECT_IRQ) {
+        if (inv->len < 2) {
+            return BH_E_TRUNCATED;
+        }
+        if (inv->mr[0] >= 1020u || inv->mr[1] > 255u) {
+            return BH_E_RANGE;
+        }
+        return vcpu_inject(v, (uint32_t)inv->mr[0], (uint32_t)inv->mr[1]);
+    }
+    if (inv->label == BH_INV_VCPU_ACK_MAINTENANCE) {
+        caller->regs.x[2] = arch_vcpu_free_lrs(v);
+        caller->regs.x[3] = v->nqueued;
+        caller->regs.x[1] = bh_msginfo(0, 0, 2);
+        return BH_OK;
+    }
+    if (v->tcb == NULL) {
+        return BH_E_INVALID_ARGUMENT; /* registers belong to a bound vCPU */
+    }
+    switch (inv->label) {
+    case BH_INV_VCPU_READ_REGS: {
+        if (inv->len < 2) {
+            return BH_E_TRUNCATED;
+        }
+        uint64_t first = inv->mr[0];
+        uint64_t n = inv->mr[1];
+        if (n == 0 || n > BH_MSG_REGS || first >= BH_VCPU_REG_COUNT ||
+            n > BH_VCPU_REG_COUNT - first) {
+            return BH_E_RANGE;
+        }
+        uint64_t val[BH_MSG_REGS];
+        for (uint64_t i = 0; i < n; i++) {
+            if (!reg_read(v, first + i, &val[i])) {
+                return BH_E_RANGE;
+            }
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            caller->regs.x[2 + i] = val[i];
+        }
+        caller->regs.x[1] = bh_msginfo(0, 0, n);
+        return BH_OK;
+    }
+    case BH_INV_VCPU_WRITE_REGS: {
+        if (inv->len < 3) {
+            return BH_E_TRUNCATED;
+        }
+        uint64_t first = inv->mr[0];
+        uint64_t n = inv->mr[1];
+        if (n == 0 || n > 4 || n > inv->len - 2 || first >= BH_VCPU_REG_COUNT ||
+            n > BH_VCPU_REG_COUNT - first) {
+            return BH_E_RANGE;
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            bh_error_t e = reg_write(v, first + i, inv->mr[2 + i]);
+            if (e != BH_OK) {
+                return e;
+            }
+        }
+        return BH_OK;
+    }
+    default:
+        return BH_E_ILLEGAL_OPERATION;
+    }
+}
+
+/* ---- destruction ---- */
+
+void vcpu_destroy(struct vcpu *v)
+{
+    irq_vcpu_destroyed(v);
+    arch_vcpu_flush(v);
+    arch_vcpu_forget(v);
+    struct tcb *t = v->tcb;
+    if (t != NULL) {
+        t->vcpu = NULL;
+        v->tcb = NULL;
+        /* Its registers hold guest state: it must never run as an EL0 thread. */
+        tcb_stop(t, BH_FAULT_VCPU);
+    }
+    v->dead = 1;
+}
+
+void vcpu_tcb_destroyed(struct tcb *t)
+{
+    struct vcpu *v = t->vcpu;
+    if (v != NULL) {
+        v->tcb = NULL;
+        v->wfi = 0;
+        t->vcpu = NULL;
+    }
+}
