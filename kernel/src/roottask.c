@@ -18,41 +18,7 @@
 #include <kernel/vspace.h>
 #include <string.h>
 
-/* ELF64 (System V ABI, AArch64 supplement): only what a loader needs. */
-struct elf64_ehdr {
-    unsigned char e_ident[16];
-    uint16_t e_type;
-    uint16_t e_machine;
-    uint32_t e_version;
-    uint64_t e_entry;
-    uint64_t e_phoff;
-    uint64_t e_shoff;
-    uint32_t e_flags;
-    uint16_t e_ehsize;
-    uint16_t e_phentsize;
-    uint16_t e_phnum;
-    uint16_t e_shentsize;
-    uint16_t e_shnum;
-    uint16_t e_shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t p_type;
-    uint32_t p_flags;
-    uint64_t p_offset;
-    uint64_t p_vaddr;
-    uint64_t p_paddr;
-    uint64_t p_filesz;
-    uint64_t p_memsz;
-    uint64_t p_align;
-};
-
-#define PT_LOAD    1u
-#define PF_X       1u
-#define PF_W       2u
-#define PF_R       4u
-#define EM_AARCH64 183u
-#define ET_EXEC    2u
+#include <bh_elf.h>
 
 extern char _end[];
 
@@ -114,50 +80,50 @@ const struct bh_payload_header *payload_find(void)
 static uint64_t load_elf(struct boot *b, const uint8_t *elf, uint64_t size, const char *name)
 {
     const struct elf64_ehdr *eh = (const void *)elf;
-    if (size < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4) != 0 || eh->e_ident[4] != 2 ||
-        eh->e_ident[5] != 1) {
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 || eh->ident[4] != 2 ||
+        eh->ident[5] != 1) {
         panic("boot: payload '%s' is not a little-endian ELF64 file", name);
     }
-    if (eh->e_machine != EM_AARCH64 || eh->e_type != ET_EXEC) {
+    if (eh->machine != ELF_EM_AARCH64 || eh->type != ELF_ET_EXEC) {
         panic("boot: payload '%s' is not an AArch64 executable (machine %u, type %u)", name,
-              eh->e_machine, eh->e_type);
+              eh->machine, eh->type);
     }
-    if (eh->e_phentsize != sizeof(struct elf64_phdr) || eh->e_phoff > size ||
-        (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr) > size - eh->e_phoff) {
+    if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff > size ||
+        (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size - eh->phoff) {
         panic("boot: payload '%s' has a malformed program header table", name);
     }
-    const struct elf64_phdr *ph = (const void *)(elf + eh->e_phoff);
-    for (unsigned i = 0; i < eh->e_phnum; i++) {
+    const struct elf64_phdr *ph = (const void *)(elf + eh->phoff);
+    for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *p = &ph[i];
-        if (p->p_type != PT_LOAD || p->p_memsz == 0) {
+        if (p->type != ELF_PT_LOAD || p->memsz == 0) {
             continue;
         }
-        if ((p->p_flags & (PF_W | PF_X)) == (PF_W | PF_X)) {
+        if ((p->flags & (ELF_PF_W | ELF_PF_X)) == (ELF_PF_W | ELF_PF_X)) {
             panic("boot: '%s' segment %u is writable and executable (W^X)", name, i);
         }
-        if (p->p_filesz > p->p_memsz || p->p_offset > size || p->p_filesz > size - p->p_offset ||
-            p->p_vaddr + p->p_memsz < p->p_vaddr || p->p_vaddr + p->p_memsz > S2_IPA_LIMIT) {
+        if (p->filesz > p->memsz || p->offset > size || p->filesz > size - p->offset ||
+            p->vaddr + p->memsz < p->vaddr || p->vaddr + p->memsz > S2_IPA_LIMIT) {
             panic("boot: '%s' segment %u lies outside the file or the address space", name, i);
         }
-        unsigned rights = ((p->p_flags & PF_R) ? S2_RIGHT_READ : 0) |
-                          ((p->p_flags & PF_W) ? S2_RIGHT_WRITE : 0) |
-                          ((p->p_flags & PF_X) ? S2_RIGHT_EXEC | S2_RIGHT_READ : 0);
-        uint64_t start = align_down(p->p_vaddr, BH_PAGE_SIZE);
-        uint64_t end = align_up(p->p_vaddr + p->p_memsz, BH_PAGE_SIZE);
+        unsigned rights = ((p->flags & ELF_PF_R) ? S2_RIGHT_READ : 0) |
+                          ((p->flags & ELF_PF_W) ? S2_RIGHT_WRITE : 0) |
+                          ((p->flags & ELF_PF_X) ? S2_RIGHT_EXEC | S2_RIGHT_READ : 0);
+        uint64_t start = align_down(p->vaddr, BH_PAGE_SIZE);
+        uint64_t end = align_up(p->vaddr + p->memsz, BH_PAGE_SIZE);
         for (uint64_t va = start; va < end; va += BH_PAGE_SIZE) {
             uint8_t *page = boot_alloc(b->bm, BH_PAGE_SIZE, BH_PAGE_SIZE);
             /* Copy the part of the file image that falls in this page. */
-            uint64_t fstart = p->p_vaddr;
-            uint64_t fend = p->p_vaddr + p->p_filesz;
+            uint64_t fstart = p->vaddr;
+            uint64_t fend = p->vaddr + p->filesz;
             uint64_t lo = va > fstart ? va : fstart;
             uint64_t hi = va + BH_PAGE_SIZE < fend ? va + BH_PAGE_SIZE : fend;
             if (lo < hi) {
-                memcpy(page + (lo - va), elf + p->p_offset + (lo - fstart), hi - lo);
+                memcpy(page + (lo - va), elf + p->offset + (lo - fstart), hi - lo);
             }
             map_page(b, va, kva_to_pa(page), rights);
         }
     }
-    return eh->e_entry;
+    return eh->entry;
 }
 
 /* An original capability to a boot-made object, in root CNode slot `slot`. */

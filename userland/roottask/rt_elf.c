@@ -3,30 +3,11 @@
 
 #include <string.h>
 
+#include <bh_elf.h>
 #include <bh_fmt.h>
 #include <bulkhead/objects.h>
 
-#define PAGE       4096ull
-#define PT_LOAD    1u
-#define PF_X       1u
-#define PF_W       2u
-#define PF_R       4u
-#define EM_AARCH64 183u
-#define ET_EXEC    2u
-
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
+#define PAGE 4096ull
 
 static bool fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -58,7 +39,7 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
     }
     memcpy(&eh, data, sizeof(eh));
     if (memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 || eh.ident[5] != 1 ||
-        eh.type != ET_EXEC || eh.machine != EM_AARCH64) {
+        eh.type != ELF_ET_EXEC || eh.machine != ELF_EM_AARCH64) {
         return fail(err, errlen, "not an ELF64 little-endian AArch64 executable");
     }
     if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phoff > size ||
@@ -72,7 +53,7 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
     for (uint32_t i = 0; i < eh.phnum; i++) {
         struct elf64_phdr ph;
         memcpy(&ph, (const uint8_t *)data + eh.phoff + i * sizeof(ph), sizeof(ph));
-        if (ph.type != PT_LOAD || ph.memsz == 0) {
+        if (ph.type != ELF_PT_LOAD || ph.memsz == 0) {
             continue;
         }
         if (out->nsegs == RT_ELF_MAX_SEGMENTS) {
@@ -88,7 +69,7 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
                         (unsigned long)ph.vaddr, (unsigned long)ph.memsz, (unsigned long)lo,
                         (unsigned long)hi);
         }
-        if ((ph.flags & (PF_W | PF_X)) == (PF_W | PF_X)) {
+        if ((ph.flags & (ELF_PF_W | ELF_PF_X)) == (ELF_PF_W | ELF_PF_X)) {
             return fail(err, errlen, "segment %u at 0x%lx is writable and executable (W^X)", i,
                         (unsigned long)ph.vaddr);
         }
@@ -106,9 +87,9 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
         s->memsz = ph.memsz;
         s->offset = ph.offset;
         s->filesz = ph.filesz;
-        s->rights = BH_RIGHT_READ | ((ph.flags & PF_W) ? BH_RIGHT_WRITE : 0u) |
-                    ((ph.flags & PF_X) ? BH_RIGHT_EXECUTE : 0u);
-        if ((ph.flags & PF_X) && eh.entry >= ph.vaddr && eh.entry - ph.vaddr < ph.memsz) {
+        s->rights = BH_RIGHT_READ | ((ph.flags & ELF_PF_W) ? BH_RIGHT_WRITE : 0u) |
+                    ((ph.flags & ELF_PF_X) ? BH_RIGHT_EXECUTE : 0u);
+        if ((ph.flags & ELF_PF_X) && eh.entry >= ph.vaddr && eh.entry - ph.vaddr < ph.memsz) {
             entry_ok = true;
         }
     }

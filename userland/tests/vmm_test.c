@@ -25,6 +25,8 @@
 #include <bh_fmt.h>
 #include <string.h>
 
+#include <bh_elf.h>
+
 #define GUEST_RAM_IPA  0x40000000ull
 #define GUEST_RAM_SIZE 0x200000ull
 #define VMM_RAM_VA     0x200000000ull /* where the VMM sees guest RAM, 2 MiB apart */
@@ -122,29 +124,16 @@ static bh_error_t vcpu_write(uint64_t vcpu, uint64_t reg, uint64_t val)
     return bh_invoke(vcpu, BH_INV_VCPU_WRITE_REGS, mr, 3, 0, 0, 0);
 }
 
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 static bool load_elf(struct guest *g, const uint8_t *img, uint64_t size)
 {
     const struct elf64_ehdr *eh = (const void *)img;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 || eh->machine != 183) {
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 ||
+        eh->machine != ELF_EM_AARCH64) {
         return false;
     }
     for (unsigned i = 0; i < eh->phnum; i++) {
         const struct elf64_phdr *ph = (const void *)(img + eh->phoff + i * eh->phentsize);
-        if (ph->type != 1) {
+        if (ph->type != ELF_PT_LOAD) {
             continue;
         }
         if (ph->paddr < GUEST_RAM_IPA || ph->paddr + ph->memsz > GUEST_RAM_IPA + GUEST_RAM_SIZE ||

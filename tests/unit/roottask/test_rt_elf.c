@@ -19,23 +19,11 @@
 
 #include "rt_elf.h"
 
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
+#include <bh_elf.h>
 
 struct file {
-    struct ehdr eh;
-    struct phdr ph[2];
+    struct elf64_ehdr eh;
+    struct elf64_phdr ph[2];
     uint8_t body[256];
 };
 
@@ -54,11 +42,12 @@ static int setup(void **state)
     good.eh.machine = 183;
     good.eh.entry = 0x400010;
     good.eh.phoff = offsetof(struct file, ph);
-    good.eh.phentsize = sizeof(struct phdr);
+    good.eh.phentsize = sizeof(struct elf64_phdr);
     good.eh.phnum = 2;
-    good.ph[0] = (struct phdr){1, 5, offsetof(struct file, body), 0x400000, 0, 128, 128, 4096};
+    good.ph[0] =
+        (struct elf64_phdr){1, 5, offsetof(struct file, body), 0x400000, 0, 128, 128, 4096};
     good.ph[1] =
-        (struct phdr){1, 6, offsetof(struct file, body) + 128, 0x401000, 0, 64, 0x2000, 4096};
+        (struct elf64_phdr){1, 6, offsetof(struct file, body) + 128, 0x401000, 0, 64, 0x2000, 4096};
     return 0;
 }
 
