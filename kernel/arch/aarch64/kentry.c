@@ -30,6 +30,25 @@ void arch_console_write(const char *s, size_t n)
     kwrite(s, n);
 }
 
+/* VTTBR_EL2 as last loaded for an EL0 thread (0: a guest ran since): a
+ * return to the same address space needs no system register writes. */
+static uint64_t el0_vttbr_loaded;
+/* The EL2 timer's programmed deadline (UINT64_MAX: cancelled). */
+static uint64_t timer_loaded = UINT64_MAX;
+
+static void program_timer(uint64_t deadline)
+{
+    if (deadline == timer_loaded) {
+        return;
+    }
+    if (deadline == UINT64_MAX) {
+        timer_cancel();
+    } else {
+        timer_set_deadline(deadline);
+    }
+    timer_loaded = deadline;
+}
+
 bh_error_t arch_activate(struct tcb *t)
 {
     cap_t c = t->slot[TCB_SLOT_VSPACE].cap;
@@ -42,14 +61,18 @@ bh_error_t arch_activate(struct tcb *t)
     if (e != BH_OK) {
         return e;
     }
+    uint64_t vttbr = s2_vttbr(&s);
     if (v != NULL) {
-        arch_vcpu_enter(t, v, s2_vttbr(&s));
+        arch_vcpu_enter(t, v, vttbr);
+        el0_vttbr_loaded = 0;
     } else if (vcpu_guest_mode) {
-        arch_el0_enter(s2_vttbr(&s));
-    } else {
-        WRITE_SYSREG(vttbr_el2, s2_vttbr(&s));
+        arch_el0_enter(vttbr);
+        el0_vttbr_loaded = vttbr;
+    } else if (vttbr != el0_vttbr_loaded) {
+        WRITE_SYSREG(vttbr_el2, vttbr);
         WRITE_SYSREG(hcr_el2, HCR_TGE | HCR_DC | HCR_VM | HCR_RW);
         ISB();
+        el0_vttbr_loaded = vttbr;
     }
     return BH_OK;
 }
@@ -103,11 +126,7 @@ static struct arch_regs *resume(uint64_t now)
         uint64_t vt = arch_vcpu_next_timer();
         deadline = vt < deadline ? vt : deadline;
     }
-    if (deadline == UINT64_MAX) {
-        timer_cancel();
-    } else {
-        timer_set_deadline(deadline);
-    }
+    program_timer(deadline);
     if (kernel_root_stopped()) {
         system_halt();
     }
@@ -190,7 +209,7 @@ static void irq_dispatch(void)
         }
         gic_eoi(intid);
         if (intid == timer_intid) {
-            timer_cancel();
+            program_timer(UINT64_MAX); /* fired: resume() sets the next deadline */
             gic_deactivate(intid);
         } else if (arch_vcpu_irq(intid)) {
             /* finished: injected into the loaded vCPU, or a maintenance IRQ */
