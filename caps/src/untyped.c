@@ -118,6 +118,10 @@ bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t d
                 zero_object(obj, obj_size);
             }
             c = cap_make(type, obj, BH_RIGHTS_ALL, true);
+            if (device) {
+                /* Frames of device memory say so: the kernel never maps them Normal. */
+                c.w0 |= CAP_FLAG_DEVICE;
+            }
             if (type == BH_OBJ_CNODE) {
                 c.w1 = user_bits; /* radix; no guard */
             }

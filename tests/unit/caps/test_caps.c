@@ -179,7 +179,12 @@ static void test_retype_device(void **state)
                      BH_E_INVALID_ARGUMENT);
     assert_int_equal(caps_retype(&dev, BH_OBJ_CNODE, 2, boot_cap(), 0, 1), BH_E_INVALID_ARGUMENT);
     assert_int_equal(caps_retype(&dev, BH_OBJ_FRAME_4K, 0, boot_cap(), 0, 1), BH_OK);
-    assert_int_equal(arena[1u << 19], 0xAA); /* device memory is never zeroed */
+    assert_int_equal(arena[1u << 19], 0xAA);    /* device memory is never zeroed */
+    assert_true(cap_ut_is_device(boot[0].cap)); /* a device frame stays Device when mapped */
+    cte_t ram = {0};
+    caps_untyped_root(&ram, pa_init(ut_base()), 16, false);
+    assert_int_equal(caps_retype(&ram, BH_OBJ_FRAME_4K, 0, boot_cap(), 3, 1), BH_OK);
+    assert_false(cap_ut_is_device(boot[3].cap));
     assert_int_equal(caps_retype(&dev, BH_OBJ_UNTYPED, 12, boot_cap(), 1, 1), BH_OK);
     assert_true(cap_ut_is_device(boot[1].cap));
     assert_int_equal(caps_retype(&boot[1], BH_OBJ_TCB, 0, boot_cap(), 2, 1), BH_E_INVALID_ARGUMENT);
