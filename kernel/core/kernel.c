@@ -144,6 +144,24 @@ static void debug_write(struct tcb *t)
     t->regs.x[0] = BH_OK;
 }
 
+static void debug_write_buf(struct tcb *t)
+{
+    uint64_t len = t->regs.x[0];
+    const struct bh_ipc_buffer *b = tcb_ipc_buffer(t);
+    _Static_assert(BH_DEBUG_WRITE_BUF_MR * 8u + BH_DEBUG_WRITE_BUF_MAX <= sizeof(b->mr),
+                   "the text fits the message registers");
+    if (b == NULL) {
+        t->regs.x[0] = BH_E_TRUNCATED;
+        return;
+    }
+    if (len > BH_DEBUG_WRITE_BUF_MAX) {
+        t->regs.x[0] = BH_E_RANGE;
+        return;
+    }
+    arch_console_write((const char *)&b->mr[BH_DEBUG_WRITE_BUF_MR], (size_t)len);
+    t->regs.x[0] = BH_OK;
+}
+
 static void do_send(struct tcb *t, uint64_t nr)
 {
     cte_t *s;
@@ -284,6 +302,9 @@ void kernel_syscall(struct tcb *t, uint64_t now)
         return;
     case BH_SYS_DEBUG_WRITE:
         debug_write(t);
+        return;
+    case BH_SYS_DEBUG_WRITE_BUF:
+        debug_write_buf(t);
         return;
     default: {
         uint64_t msg[6] = {t->regs.elr,  nr,           t->regs.sp_el0,

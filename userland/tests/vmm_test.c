@@ -75,10 +75,7 @@ static void say(const char *fmt, ...)
     if (n >= sizeof(buf)) {
         n = sizeof(buf) - 1;
     }
-    for (size_t off = 0; off < n; off += BH_DEBUG_WRITE_MAX) {
-        size_t k = n - off < BH_DEBUG_WRITE_MAX ? n - off : BH_DEBUG_WRITE_MAX;
-        (void)bh_debug_write(buf + off, k);
-    }
+    bh_console_write(buf, n);
 }
 
 /* ---- object set-up ---- */

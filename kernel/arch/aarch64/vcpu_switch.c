@@ -474,7 +474,9 @@ static void vtimer_unmask(struct vcpu *v, const uint64_t *lrs)
 
 void arch_vcpu_enter(struct tcb *t, struct vcpu *v, uint64_t vttbr)
 {
-    if (!vcpu_guest_mode) {
+    bool from_el0 = !vcpu_guest_mode;
+    bool restored = false;
+    if (from_el0) {
         fp_access(true);
         WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN); /* EL1 physical timer: trapped */
     }
@@ -484,10 +486,16 @@ void arch_vcpu_enter(struct tcb *t, struct vcpu *v, uint64_t vttbr)
         }
         vcpu_restore(v);
         loaded = v;
+        restored = true;
     }
     vcpu_guest_mode = true;
-    WRITE_SYSREG(sctlr_el1, SYS(SCTLR_EL1));
-    WRITE_SYSREG(cntkctl_el1, SYS(CNTKCTL_EL1));
+    /* EL0 mode replaced these two; straight from guest mode the registers
+     * hold the guest's live values and the saved copies may be stale (a
+     * guest that just turned its MMU on must not have it turned off). */
+    if (from_el0 || restored) {
+        WRITE_SYSREG(sctlr_el1, SYS(SCTLR_EL1));
+        WRITE_SYSREG(cntkctl_el1, SYS(CNTKCTL_EL1));
+    }
     WRITE_SYSREG(vttbr_el2, vttbr);
     WRITE_SYSREG(hcr_el2, HCR_GUEST);
     uint64_t lrs[VCPU_MAX_LRS];

@@ -30,9 +30,18 @@ enum bh_syscall {
     /* Console output for early bring-up and tests: x0 = length (<= 48),
      * x2..x7 = up to 48 bytes, little-endian. Returns BH_OK or BH_E_RANGE. */
     BH_SYS_DEBUG_WRITE = 64,
+    /* Console output of up to BH_DEBUG_WRITE_BUF_MAX bytes taken from the
+     * caller's IPC buffer, starting at message register BH_DEBUG_WRITE_BUF_MR
+     * (the top half of mr[], viewed as bytes, so a message being composed or
+     * just received in the low registers is untouched), written as one piece
+     * so lines from different threads never interleave. x0 = length.
+     * Returns BH_OK, BH_E_RANGE, or BH_E_TRUNCATED without an IPC buffer. */
+    BH_SYS_DEBUG_WRITE_BUF = 65,
 };
 
-#define BH_MSG_REGS        6u  /* message registers passed in CPU registers */
-#define BH_DEBUG_WRITE_MAX 48u /* bytes per BH_SYS_DEBUG_WRITE */
+#define BH_MSG_REGS            6u   /* message registers passed in CPU registers */
+#define BH_DEBUG_WRITE_MAX     48u  /* bytes per BH_SYS_DEBUG_WRITE */
+#define BH_DEBUG_WRITE_BUF_MR  32u  /* first message register used as text */
+#define BH_DEBUG_WRITE_BUF_MAX 256u /* bytes per BH_SYS_DEBUG_WRITE_BUF: mr[32..63] */
 
 #endif

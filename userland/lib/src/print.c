@@ -2,16 +2,34 @@
 #include <bh/sys.h>
 
 #include <bh_fmt.h>
+#include <string.h>
 
 static char line[256];
 static size_t used;
 
+void bh_console_write(const char *s, size_t n)
+{
+    uint64_t ipcbuf;
+    __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(ipcbuf));
+    size_t off = 0;
+    while (off < n) {
+        size_t k;
+        if (ipcbuf != 0) {
+            k = n - off < BH_DEBUG_WRITE_BUF_MAX ? n - off : BH_DEBUG_WRITE_BUF_MAX;
+            /* The IPC buffer starts with its message registers. */
+            memcpy((uint64_t *)(uintptr_t)ipcbuf + BH_DEBUG_WRITE_BUF_MR, s + off, k);
+            (void)bh_syscall_raw(BH_SYS_DEBUG_WRITE_BUF, k);
+        } else {
+            k = n - off < BH_DEBUG_WRITE_MAX ? n - off : BH_DEBUG_WRITE_MAX;
+            (void)bh_debug_write(s + off, k);
+        }
+        off += k;
+    }
+}
+
 void bh_flush(void)
 {
-    for (size_t off = 0; off < used; off += BH_DEBUG_WRITE_MAX) {
-        size_t n = used - off < BH_DEBUG_WRITE_MAX ? used - off : BH_DEBUG_WRITE_MAX;
-        (void)bh_debug_write(line + off, n);
-    }
+    bh_console_write(line, used);
     used = 0;
 }
 
