@@ -43,13 +43,14 @@ uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits)
 uint32_t cap_object_size_bits(cap_t c)
 {
     bh_objtype_t t = cap_type(c);
+    uint32_t user_bits = 0u;
     if (t == BH_OBJ_UNTYPED) {
-        return cap_ut_size_bits(c);
+        user_bits = cap_ut_size_bits(c);
+    } else if (t == BH_OBJ_CNODE) {
+        user_bits = cap_cnode_radix(c);
     }
-    if (t == BH_OBJ_CNODE) {
-        return cap_cnode_radix(c) + BH_SLOT_SIZE_BITS;
-    }
-    return caps_object_size_bits(t, 0u);
+    /*@ assert user_bits <= 63; */
+    return caps_object_size_bits(t, user_bits);
 }
 
 bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count)

@@ -11,6 +11,11 @@ void caps_untyped_root(cte_t *slot, paddr_t base, uint32_t size_bits, bool devic
     cdt_insert_root(slot, cap_untyped_new(base, size_bits, device));
 }
 
+/* Types that retype makes: every object type except Null and the IRQ
+ * capabilities (made by the kernel at boot and from IRQControl). */
+/*@ assigns \nothing;
+    ensures \result <==> BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU &&
+                         type != BH_OBJ_IRQ_CONTROL && type != BH_OBJ_IRQ_HANDLER; */
 static bool retypable(bh_objtype_t type)
 {
     switch (type) {
@@ -46,6 +51,38 @@ static void zero_object(paddr_t obj, uint64_t bytes)
     for (uint64_t i = 0u; i < n; i++) {
         w[i] = 0u;
     }
+}
+
+/*
+ * Where count objects of obj_size bytes go in an untyped of ut_size bytes
+ * whose free index (first free byte) is from: from rounded up to the object
+ * size (both powers of two, untyped at most 2^BH_UNTYPED_MAX_BITS bytes).
+ * True and *start if they fit. Then the objects [*start + i * obj_size,
+ * *start + (i + 1) * obj_size), i < count, are aligned to their size, lie one
+ * after another (never overlapping) inside the untyped, and the new free index
+ * *start + count * obj_size is above the old one: the watermark only moves
+ * forward.
+ */
+/*@ requires 0 < obj_size <= ut_size <= 0x800000000000;
+    requires from < 0x4000000000000000;
+    requires 0 < count <= BH_RETYPE_MAX_COUNT;
+    requires \valid(start);
+    assigns *start;
+    ensures \result ==> *start % obj_size == 0;
+    ensures \result ==> from <= *start && *start + count * obj_size <= ut_size;
+    ensures \result ==> from < *start + count * obj_size;
+    ensures !\result ==> *start == \old(*start); */
+static bool retype_place(uint64_t from, uint64_t ut_size, uint64_t obj_size, uint64_t count,
+                         uint64_t *start)
+{
+    uint64_t need = count * obj_size;
+    /* Rounded up to a multiple of obj_size: align_up for a power of two. */
+    uint64_t s = (from + obj_size - 1u) / obj_size * obj_size;
+    if (s > ut_size || need > ut_size - s) {
+        return false;
+    }
+    *start = s;
+    return true;
 }
 
 bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t dest_cnode,
@@ -98,8 +135,8 @@ bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t d
     uint64_t obj_size = 1ull << obj_bits;
     uint64_t need = count << obj_bits; /* <= 2^8 * 2^47: no overflow */
     bool children = cdt_has_children(ut);
-    uint64_t start = align_up(children ? cap_ut_free_index(u) : 0u, obj_size);
-    if (start > ut_size || need > ut_size - start) {
+    uint64_t start = 0u;
+    if (!retype_place(children ? cap_ut_free_index(u) : 0u, ut_size, obj_size, count, &start)) {
         return (children && need <= ut_size) ? BH_E_REVOKE_FIRST : BH_E_NOT_ENOUGH_MEMORY;
     }
 

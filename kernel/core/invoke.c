@@ -11,39 +11,99 @@
 #include <kernel/ipc.h>
 #include <kernel/vspace.h>
 
-bh_error_t invocation_decode(struct tcb *t, cte_t *target, struct invocation *inv)
+/*
+ * The message info word: label, message registers and extra capabilities
+ * present. BH_E_RANGE (and nothing else decided) unless both counts are within
+ * BH_MSG_MAX and BH_MSG_MAX_CAPS.
+ */
+/*@ requires \valid(inv);
+    assigns inv->label, inv->len, inv->ncaps;
+    ensures inv->label == mi >> 12 && inv->len == (mi & 0x7f) && inv->ncaps == ((mi >> 7) & 3);
+    ensures \result == BH_OK || \result == BH_E_RANGE;
+    ensures \result == BH_OK ==> inv->len <= BH_MSG_MAX && inv->ncaps <= BH_MSG_MAX_CAPS;
+    ensures \result == BH_E_RANGE ==> inv->len > BH_MSG_MAX || inv->ncaps > BH_MSG_MAX_CAPS; */
+static bh_error_t decode_msginfo(uint64_t mi, struct invocation *inv)
 {
-    uint64_t mi = t->regs.x[1];
-    inv->target = target;
     inv->label = bh_msginfo_label(mi);
     inv->len = (uint32_t)bh_msginfo_length(mi);
     inv->ncaps = (uint32_t)bh_msginfo_caps(mi);
     if (inv->len > BH_MSG_MAX || inv->ncaps > BH_MSG_MAX_CAPS) {
         return BH_E_RANGE;
     }
-    const struct bh_ipc_buffer *b = tcb_ipc_buffer(t);
-    if (b == NULL && (inv->len > BH_MSG_REGS || inv->ncaps > 0)) {
-        return BH_E_TRUNCATED; /* the arguments need an IPC buffer the thread lacks */
+    return BH_OK;
+}
+
+/*
+ * The message-register arguments: mr[i] for i < len from x2..x7 (MR0..MR5)
+ * and the IPC buffer b, every later mr[] zero; no extra capabilities yet.
+ * Reads b only below len, so never past the message nor BH_MSG_MAX.
+ */
+/*@ requires \valid_read(t) && \valid(inv) && \separated(t, inv);
+    requires inv->len <= BH_MSG_MAX;
+    requires inv->len > BH_MSG_REGS ==> b != \null;
+    requires b == \null || (\valid_read(b) && \separated(b, inv));
+    assigns inv->mr[0 .. BH_MSG_MAX - 1], inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1],
+            inv->cap[0 .. BH_MSG_MAX_CAPS - 1];
+    ensures \forall integer j; 0 <= j < inv->len && j < BH_MSG_REGS ==>
+              inv->mr[j] == t->regs.x[2 + j];
+    ensures \forall integer j; BH_MSG_REGS <= j < inv->len ==> inv->mr[j] == b->mr[j];
+    ensures \forall integer j; inv->len <= j < BH_MSG_MAX ==> inv->mr[j] == 0;
+    ensures \forall integer j; 0 <= j < BH_MSG_MAX_CAPS ==>
+              inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]); */
+static void decode_mrs(const struct tcb *t, const struct bh_ipc_buffer *b, struct invocation *inv)
+{
+    uint32_t len = inv->len;
+    /*@ loop invariant 0 <= i <= len;
+        loop invariant \forall integer j; 0 <= j < i && j < BH_MSG_REGS ==>
+          inv->mr[j] == t->regs.x[2 + j];
+        loop invariant \forall integer j; BH_MSG_REGS <= j < i ==> inv->mr[j] == b->mr[j];
+        loop assigns i, inv->mr[0 .. BH_MSG_MAX - 1];
+        loop variant len - i; */
+    for (uint32_t i = 0; i < len; i++) {
+        inv->mr[i] = i < BH_MSG_REGS ? t->regs.x[i + 2u] : b->mr[i];
     }
-    for (uint32_t i = 0; i < inv->len; i++) {
-        inv->mr[i] = i < BH_MSG_REGS ? t->regs.x[2 + i] : b->mr[i];
-    }
-    for (uint32_t i = inv->len; i < BH_MSG_MAX; i++) {
+    /*@ loop invariant len <= i <= BH_MSG_MAX;
+        loop invariant \forall integer j; 0 <= j < len && j < BH_MSG_REGS ==>
+          inv->mr[j] == t->regs.x[2 + j];
+        loop invariant \forall integer j; BH_MSG_REGS <= j < len ==> inv->mr[j] == b->mr[j];
+        loop invariant \forall integer j; len <= j < i ==> inv->mr[j] == 0;
+        loop assigns i, inv->mr[0 .. BH_MSG_MAX - 1];
+        loop variant BH_MSG_MAX - i; */
+    for (uint32_t i = len; i < BH_MSG_MAX; i++) {
         inv->mr[i] = 0;
     }
+    /*@ loop invariant 0 <= i <= BH_MSG_MAX_CAPS;
+        loop invariant \forall integer j; 0 <= j < i ==>
+          inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]);
+        loop assigns i, inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1], inv->cap[0 .. BH_MSG_MAX_CAPS - 1];
+        loop variant BH_MSG_MAX_CAPS - i; */
     for (uint32_t i = 0; i < BH_MSG_MAX_CAPS; i++) {
         inv->cap_slot[i] = NULL;
         inv->cap[i] = cap_null();
     }
+}
+
+bh_error_t invocation_decode(struct tcb *t, cte_t *target, struct invocation *inv)
+{
+    inv->target = target;
+    bh_error_t e = decode_msginfo(t->regs.x[1], inv);
+    if (e != BH_OK) {
+        return e;
+    }
+    const struct bh_ipc_buffer *b = tcb_ipc_buffer(t);
+    if (b == NULL && (inv->len > BH_MSG_REGS || inv->ncaps > 0)) {
+        return BH_E_TRUNCATED; /* the arguments need an IPC buffer the thread lacks */
+    }
+    decode_mrs(t, b, inv);
     for (uint32_t i = 0; i < inv->ncaps; i++) {
         bh_lookup_fault_t lf;
         cte_t *s = NULL;
-        bh_error_t e = cspace_lookup(t->slot[TCB_SLOT_CSPACE].cap, b->caps[i], 64, false, &s, &lf);
-        if (e != BH_OK) {
+        bh_error_t le = cspace_lookup(t->slot[TCB_SLOT_CSPACE].cap, b->caps[i], 64, false, &s, &lf);
+        if (le != BH_OK) {
             t->regs.x[2] = lf.kind;
             t->regs.x[3] = lf.level;
             t->regs.x[4] = i; /* which extra capability */
-            return e;
+            return le;
         }
         inv->cap_slot[i] = s;
         inv->cap[i] = s->cap;

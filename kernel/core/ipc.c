@@ -41,6 +41,13 @@ struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
 
 /* ---- queues: a TCB is on at most one endpoint or notification queue ---- */
 
+/*@ requires \valid(head) && \valid(tail) && \valid(t) && \separated(head, tail);
+    requires \separated(t, head, tail);
+    requires *tail == \null || (\valid(*tail) && \separated(*tail, t, head, tail));
+    assigns t->q_next, t->q_prev, (*tail)->q_next, *head, *tail;
+    ensures *tail == t && t->q_next == \null && t->q_prev == \old(*tail);
+    ensures \old(*tail) != \null ==> \old(*tail)->q_next == t && *head == \old(*head);
+    ensures \old(*tail) == \null ==> *head == t; */
 static void q_append(struct tcb **head, struct tcb **tail, struct tcb *t)
 {
     t->q_next = NULL;
@@ -53,6 +60,19 @@ static void q_append(struct tcb **head, struct tcb **tail, struct tcb *t)
     *tail = t;
 }
 
+/*@ requires \valid(head) && \valid(tail) && \valid(t) && \separated(head, tail);
+    requires \separated(t, head, tail);
+    requires t->q_prev == \null || (\valid(t->q_prev) && \separated(t->q_prev, t, head, tail));
+    requires t->q_next == \null || (\valid(t->q_next) && \separated(t->q_next, t, head, tail));
+    requires t->q_prev == \null || t->q_next == \null || \separated(t->q_prev, t->q_next);
+    assigns t->q_next, t->q_prev, t->q_prev->q_next, t->q_next->q_prev, *head, *tail;
+    ensures \old(t->q_prev) != \null ==>
+              \old(t->q_prev)->q_next == \old(t->q_next) && *head == \old(*head);
+    ensures \old(t->q_prev) == \null ==> *head == \old(t->q_next);
+    ensures \old(t->q_next) != \null ==>
+              \old(t->q_next)->q_prev == \old(t->q_prev) && *tail == \old(*tail);
+    ensures \old(t->q_next) == \null ==> *tail == \old(t->q_prev);
+    ensures t->q_next == \null && t->q_prev == \null; */
 static void q_remove(struct tcb **head, struct tcb **tail, struct tcb *t)
 {
     if (t->q_prev != NULL) {
@@ -71,14 +91,23 @@ static void q_remove(struct tcb **head, struct tcb **tail, struct tcb *t)
 
 /* ---- message transfer ---- */
 
-static uint64_t get_mr(const struct tcb *t, const struct bh_ipc_buffer *b, unsigned i)
-{
-    if (i < BH_MSG_REGS) {
-        return t->regs.x[2 + i];
-    }
-    return b != NULL ? b->mr[i] : 0u;
-}
-
+/*@ requires \valid(t);
+    requires b == \null || \valid(b);
+    requires i < BH_MSG_MAX;
+    assigns t->regs.x[2 + i], b->mr[i];
+    behavior reg:
+      assumes i < BH_MSG_REGS;
+      assigns t->regs.x[2 + i];
+      ensures t->regs.x[2 + i] == v;
+    behavior buf:
+      assumes i >= BH_MSG_REGS && b != \null;
+      assigns b->mr[i];
+      ensures b->mr[i] == v;
+    behavior none:
+      assumes i >= BH_MSG_REGS && b == \null;
+      assigns \nothing;
+    complete behaviors;
+    disjoint behaviors; */
 static void set_mr(struct tcb *t, struct bh_ipc_buffer *b, unsigned i, uint64_t v)
 {
     if (i < BH_MSG_REGS) {
@@ -86,6 +115,132 @@ static void set_mr(struct tcb *t, struct bh_ipc_buffer *b, unsigned i, uint64_t 
     } else if (b != NULL) {
         b->mr[i] = v;
     }
+}
+
+/*
+ * Words of a message of length words (the sender's message info) that are
+ * copied: never more than its length nor BH_MSG_MAX, and only the registers
+ * (MR0..MR5) when either side has no IPC buffer.
+ */
+/*@ assigns \nothing;
+    ensures \result <= length && \result <= BH_MSG_MAX;
+    ensures !buffers ==> \result <= BH_MSG_REGS;
+    ensures buffers && length <= BH_MSG_MAX ==> \result == length;
+    ensures length <= BH_MSG_REGS ==> \result == length; */
+static uint64_t msg_words(uint64_t length, bool buffers)
+{
+    uint64_t len = length;
+    if (len > BH_MSG_MAX) {
+        len = BH_MSG_MAX;
+    }
+    if (!buffers && len > BH_MSG_REGS) {
+        len = BH_MSG_REGS; /* no buffer on one side: registers only */
+    }
+    return len;
+}
+
+/*
+ * Copies MR0..MR(len-1) of snd (registers, buffer sb) to rcv (registers,
+ * buffer rb; without a sender buffer the words read as 0). Writes nothing but
+ * rcv's x2..x7 and rb->mr[6..len-1]: never more than len words, never past
+ * BH_MSG_MAX.
+ */
+/*@ requires \valid_read(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires sb == \null || (\valid_read(sb) && \separated(sb, rcv));
+    requires rb == \null || (\valid(rb) && \separated(rb, snd, rcv));
+    requires len <= BH_MSG_MAX;
+    assigns rcv->regs.x[2 .. 7], rb->mr[BH_MSG_REGS .. len - 1];
+    ensures \forall integer j; 0 <= j < len && j < BH_MSG_REGS ==>
+              rcv->regs.x[2 + j] == \old(snd->regs.x[2 + j]);
+    ensures \forall integer j; BH_MSG_REGS <= j < len && rb != \null && sb != \null &&
+              \separated(rb, sb) ==> rb->mr[j] == sb->mr[j];
+    ensures \forall integer j; BH_MSG_REGS <= j < len && rb != \null && sb == \null ==>
+              rb->mr[j] == 0; */
+static void copy_mrs(const struct tcb *snd, const struct bh_ipc_buffer *sb, struct tcb *rcv,
+                     struct bh_ipc_buffer *rb, uint64_t len)
+{
+    /* MR0..MR5 are x2..x7. */
+    uint64_t end = 2u + (len < BH_MSG_REGS ? len : BH_MSG_REGS);
+    /*@ loop invariant 2 <= r <= end <= 2 + BH_MSG_REGS;
+        loop invariant \forall integer j;
+          2 <= j < r ==> rcv->regs.x[j] == \at(snd->regs.x[j], Pre);
+        loop assigns r, rcv->regs.x[2 .. 7];
+        loop variant end - r; */
+    for (uint64_t r = 2; r < end; r++) {
+        rcv->regs.x[r] = snd->regs.x[r];
+    }
+    if (rb == NULL) {
+        return;
+    }
+    /*@ loop invariant BH_MSG_REGS <= i && (len >= BH_MSG_REGS ==> i <= len);
+        loop invariant len < BH_MSG_REGS ==> i == BH_MSG_REGS;
+        loop invariant \forall integer j; BH_MSG_REGS <= j < i && sb != \null &&
+          \separated(rb, sb) ==> rb->mr[j] == sb->mr[j];
+        loop invariant \forall integer j; BH_MSG_REGS <= j < i && sb == \null ==> rb->mr[j] == 0;
+        loop assigns i, rb->mr[BH_MSG_REGS .. len - 1];
+        loop variant len - i; */
+    for (uint64_t i = BH_MSG_REGS; i < len; i++) {
+        rb->mr[i] = sb != NULL ? sb->mr[i] : 0u;
+    }
+}
+
+/*
+ * Copies a pending fault message of snd (fault_msg[0..fault_len-1], or
+ * BH_MSG_REGS words if fault_len is 0) to rcv; registers only without a
+ * receive buffer. Returns the words copied.
+ */
+/*@ requires \valid_read(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires rb == \null || (\valid(rb) && \separated(rb, snd, rcv));
+    requires snd->fault_len <= TCB_FAULT_MSG_MAX;
+    assigns rcv->regs.x[2 .. 7], rb->mr[BH_MSG_REGS .. TCB_FAULT_MSG_MAX - 1];
+    ensures \result <= TCB_FAULT_MSG_MAX;
+    ensures rb == \null ==> \result <= BH_MSG_REGS;
+    ensures \forall integer j; 0 <= j < \result && j < BH_MSG_REGS ==>
+              rcv->regs.x[2 + j] == snd->fault_msg[j];
+    ensures \forall integer j; BH_MSG_REGS <= j < \result && rb != \null ==>
+              rb->mr[j] == snd->fault_msg[j]; */
+static uint64_t copy_fault_msg(const struct tcb *snd, struct tcb *rcv, struct bh_ipc_buffer *rb)
+{
+    uint64_t len = snd->fault_len == 0 ? BH_MSG_REGS : snd->fault_len;
+    if (rb == NULL && len > BH_MSG_REGS) {
+        len = BH_MSG_REGS; /* no buffer: registers only */
+    }
+    uint64_t nregs = len < BH_MSG_REGS ? len : BH_MSG_REGS;
+    /*@ loop invariant 0 <= i <= nregs;
+        loop invariant \forall integer j; 0 <= j < i ==> rcv->regs.x[2 + j] == snd->fault_msg[j];
+        loop assigns i, rcv->regs.x[2 .. 7];
+        loop variant nregs - i; */
+    for (uint64_t i = 0; i < nregs; i++) {
+        rcv->regs.x[2 + i] = snd->fault_msg[i];
+    }
+    if (rb != NULL) {
+        /*@ loop invariant BH_MSG_REGS <= i && (len >= BH_MSG_REGS ==> i <= len);
+            loop invariant len < BH_MSG_REGS ==> i == BH_MSG_REGS;
+            loop invariant \forall integer j; BH_MSG_REGS <= j < i ==> rb->mr[j] == snd->fault_msg[j];
+            loop assigns i, rb->mr[BH_MSG_REGS .. TCB_FAULT_MSG_MAX - 1];
+            loop variant len - i; */
+        for (uint64_t i = BH_MSG_REGS; i < len; i++) {
+            rb->mr[i] = snd->fault_msg[i];
+        }
+    }
+    return len;
+}
+
+/*
+ * Extra capabilities a message may move: none unless the sender's endpoint
+ * capability had the grant right (IPC_GRANT in its flags); at most
+ * BH_MSG_MAX_CAPS.
+ */
+/*@ assigns \nothing;
+    ensures (flags & IPC_GRANT) == 0 ==> \result == 0;
+    ensures (flags & IPC_GRANT) != 0 ==> \result == ((mi >> 7) & 3);
+    ensures \result <= BH_MSG_MAX_CAPS; */
+static uint64_t caps_granted(uint8_t flags, uint64_t mi)
+{
+    if ((flags & IPC_GRANT) == 0) {
+        return 0;
+    }
+    return bh_msginfo_caps(mi);
 }
 
 /*
@@ -157,28 +312,16 @@ static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const str
     uint64_t unwrapped = 0;
     if ((snd->ipc_flags & IPC_FAULT) != 0) {
         label = snd->fault_label;
-        len = snd->fault_len == 0 ? BH_MSG_REGS : snd->fault_len;
-        if (rb == NULL && len > BH_MSG_REGS) {
-            len = BH_MSG_REGS; /* no buffer: registers only */
-        }
-        for (unsigned i = 0; i < len; i++) {
-            set_mr(rcv, rb, i, snd->fault_msg[i]);
-        }
+        len = copy_fault_msg(snd, rcv, rb);
     } else {
         uint64_t mi = snd->regs.x[1];
         label = bh_msginfo_label(mi);
-        len = bh_msginfo_length(mi);
-        if (len > BH_MSG_MAX) {
-            len = BH_MSG_MAX;
-        }
-        if ((sb == NULL || rb == NULL) && len > BH_MSG_REGS) {
-            len = BH_MSG_REGS; /* no buffer on one side: registers only */
-        }
-        for (unsigned i = 0; i < len; i++) {
-            set_mr(rcv, rb, i, get_mr(snd, sb, i));
-        }
-        if ((snd->ipc_flags & IPC_GRANT) != 0 && bh_msginfo_caps(mi) > 0) {
-            caps = transfer_caps(snd, sb, rcv, rb, ep, bh_msginfo_caps(mi), &unwrapped);
+        len = msg_words(bh_msginfo_length(mi), sb != NULL && rb != NULL);
+        copy_mrs(snd, sb, rcv, rb, len);
+        /* The grant right is checked before any capability moves. */
+        uint64_t ncaps = caps_granted(snd->ipc_flags, mi);
+        if (ncaps > 0) {
+            caps = transfer_caps(snd, sb, rcv, rb, ep, ncaps, &unwrapped);
         }
     }
     rcv->regs.x[0] = BH_OK;

@@ -38,9 +38,32 @@ struct vcpu *tcb_vcpu(const struct tcb *t)
 
 /* ---- virtual interrupt queue ---- */
 
+/*@ predicate virq_before(struct vcpu_virq a, struct vcpu_virq b) =
+      a.prio < b.prio || (a.prio == b.prio && a.seq <= b.seq);
+    predicate vq_ok(struct vcpu *v) = v->nqueued <= VCPU_VIRQ_QUEUE;
+*/
+
+/*
+ * Index of the queued virtual interrupt to go to a list register next: the
+ * highest priority (lowest value), the earliest arrival among equals; -1 if
+ * the queue is empty.
+ */
+/*@ requires \valid_read(v) && vq_ok(v);
+    assigns \nothing;
+    ensures -1 <= \result < v->nqueued;
+    ensures \result == -1 <==> v->nqueued == 0;
+    ensures \result >= 0 ==>
+              \forall integer k; 0 <= k < v->nqueued ==> virq_before(v->queue[\result], v->queue[k]); */
 static int queue_best(const struct vcpu *v)
 {
     int best = -1;
+    /*@ loop invariant 0 <= i <= v->nqueued;
+        loop invariant -1 <= best < i;
+        loop invariant best == -1 <==> i == 0;
+        loop invariant best >= 0 ==>
+          \forall integer k; 0 <= k < i ==> virq_before(v->queue[best], v->queue[k]);
+        loop assigns i, best;
+        loop variant v->nqueued - i; */
     for (uint32_t i = 0; i < v->nqueued && i < VCPU_VIRQ_QUEUE; i++) {
         const struct vcpu_virq *q = &v->queue[i];
         if (best < 0 || q->prio < v->queue[best].prio ||
@@ -51,15 +74,48 @@ static int queue_best(const struct vcpu *v)
     return best;
 }
 
+/*
+ * Removes entry i of the queue into *out; the last entry fills its place (the
+ * order is by (prio, seq), not position). Every other entry stays.
+ */
+/*@ requires \valid(v) && \valid(out) && \separated(v, out) && vq_ok(v);
+    requires 0 <= i < v->nqueued;
+    assigns *out, v->nqueued, v->queue[i];
+    ensures *out == \old(v->queue[i]);
+    ensures v->nqueued == \old(v->nqueued) - 1;
+    ensures v->queue[i] == \old(v->queue[v->nqueued - 1]); */
+static void queue_take(struct vcpu *v, int i, struct vcpu_virq *out)
+{
+    *out = v->queue[i];
+    v->nqueued--;
+    v->queue[i] = v->queue[v->nqueued];
+}
+
+/*
+ * Takes the next virtual interrupt (queue_best) off the queue into *out.
+ * False, and nothing changes, if it is empty.
+ */
+/*@ requires \valid(v) && \valid(out) && \separated(v, out) && vq_ok(v);
+    assigns *out, v->nqueued, v->queue[0 .. VCPU_VIRQ_QUEUE - 1];
+    ensures vq_ok(v);
+    behavior empty:
+      assumes v->nqueued == 0;
+      assigns \nothing;
+      ensures !\result;
+    behavior nonempty:
+      assumes v->nqueued > 0;
+      ensures \result && v->nqueued == \old(v->nqueued) - 1;
+      ensures \forall integer k; 0 <= k < \old(v->nqueued) ==>
+                virq_before(*out, \old(v->queue[k]));
+    complete behaviors;
+    disjoint behaviors; */
 bool vcpu_queue_pop(struct vcpu *v, struct vcpu_virq *out)
 {
     int i = queue_best(v);
     if (i < 0) {
         return false;
     }
-    *out = v->queue[i];
-    v->nqueued--;
-    v->queue[i] = v->queue[v->nqueued]; /* order is by (prio, seq), not position */
+    queue_take(v, i, out);
     return true;
 }
 

@@ -141,10 +141,11 @@ static inline bool cap_has_badge_field(bh_objtype_t t)
 }
 
 /* Untyped. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == c.w1 % 64; */
 static inline uint32_t cap_ut_size_bits(cap_t c)
 {
-    return (uint32_t)(c.w1 & 0x3fu);
+    return (uint32_t)(c.w1 % 64u); /* = & 0x3f, in WP-friendly arithmetic */
 }
 
 /*@ assigns \nothing; */
@@ -179,10 +180,10 @@ static inline cap_t cap_untyped_new(paddr_t base, uint32_t size_bits, bool devic
 
 /* CNode. */
 /*@ assigns \nothing;
-    ensures \result == (c.w1 & 0x1f); */
+    ensures \result == c.w1 % 32; */
 static inline uint32_t cap_cnode_radix(cap_t c)
 {
-    return (uint32_t)(c.w1 & 0x1fu);
+    return (uint32_t)(c.w1 % 32u); /* = & 0x1f */
 }
 
 /*@ assigns \nothing; */
@@ -251,7 +252,10 @@ static inline uint32_t cap_irq(cap_t c)
 /* Size in bits of the memory an object of this type occupies; user_bits is
  * the retype size argument (CNode radix, Untyped size). 0 for types that are
  * never made from untyped. Does not validate user_bits. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures type == BH_OBJ_UNTYPED ==> \result == user_bits;
+    ensures type == BH_OBJ_CNODE && user_bits <= 58 ==> \result == user_bits + BH_SLOT_SIZE_BITS;
+    ensures type != BH_OBJ_UNTYPED && type != BH_OBJ_CNODE ==> \result <= 21; */
 uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits);
 
 /* Size bits of the object a capability refers to (0 if it has no memory). */

@@ -22,7 +22,9 @@
 
 /* Same object: same type and address (IRQHandler: same interrupt). Untyped
  * capabilities cannot be copied, so each is its own object. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result ==> cap_type_l(a) == cap_type_l(b);
+    ensures \result ==> !cap_null_l(a) && cap_type_l(a) != BH_OBJ_UNTYPED; */
 bool cdt_same_object(cap_t a, cap_t b);
 
 /* Would b, following a on the list, be a descendant of a? */
