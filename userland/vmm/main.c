@@ -180,31 +180,6 @@ static void deliver(void)
 
 /* ---- booting Linux (Documentation/arch/arm64/booting.rst) ---- */
 
-/* Bulk copy, 32 bytes per step when both ends are 8-byte aligned: the images
- * are tens of MiB and kernel/lib's memcpy moves one byte at a time. */
-static void copy_bulk(void *dst, const void *src, size_t n)
-{
-    if ((((uintptr_t)dst | (uintptr_t)src) & 7u) == 0) {
-        uint64_t *d = dst;
-        const uint64_t *s = src;
-        size_t words = n / 8;
-        size_t i = 0;
-        for (; i + 4 <= words; i += 4) {
-            uint64_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-            d[i] = a;
-            d[i + 1] = b;
-            d[i + 2] = c;
-            d[i + 3] = e;
-        }
-        for (; i < words; i++) {
-            d[i] = s[i];
-        }
-        memcpy((uint8_t *)dst + words * 8, (const uint8_t *)src + words * 8, n - words * 8);
-        return;
-    }
-    memcpy(dst, src, n);
-}
-
 static uint8_t *gpa(uint64_t ipa, uint64_t len)
 {
     return guest_mem_translate(&mem, ipa, len);
@@ -234,7 +209,7 @@ static bool load_linux(uint64_t *entry, uint64_t *dtb_ipa)
             (unsigned long)isz, (unsigned long)image_size);
         return false;
     }
-    copy_bulk(dst, img, isz); /* the rest up to image_size (BSS) is zero: boot() cleared RAM */
+    memcpy(dst, img, isz); /* the rest up to image_size (BSS) is zero: boot() cleared RAM */
     uint64_t ram_end = info->ram_ipa + info->ram_size;
     /* DTB in the last 2 MiB, the initrd just below it, both clear of the kernel. */
     *dtb_ipa = ram_end - SZ_2M;
@@ -247,7 +222,7 @@ static bool load_linux(uint64_t *entry, uint64_t *dtb_ipa)
             say("vmm: %s: the initrd does not fit guest RAM\n", info->name);
             return false;
         }
-        copy_bulk(ip, (const void *)(uintptr_t)info->initrd_va, info->initrd_size);
+        memcpy(ip, (const void *)(uintptr_t)info->initrd_va, info->initrd_size);
     }
     struct guest_fdt_virtio vio[1];
     unsigned nvio = 0;

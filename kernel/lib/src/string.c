@@ -1,15 +1,33 @@
 /*
- * Freestanding string functions. Byte-wise on purpose: the kernel runs parts
- * of boot with the MMU off, where memory is Device and unaligned wide accesses
- * fault; these are never on a hot path that matters.
+ * Freestanding string functions. Wide accesses only when both pointers are
+ * 8-byte aligned: the kernel runs parts of boot with the MMU off, where memory
+ * is Device and an unaligned wide access faults (aligned ones are fine).
  */
+#include <stdint.h>
 #include <string.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    if ((((uintptr_t)d | (uintptr_t)s) & 7u) == 0) {
+        /* Guest images are tens of MiB: move 32 bytes per step. */
+        for (; i + 32 <= n; i += 32) {
+            uint64_t a = *(const uint64_t *)(s + i);
+            uint64_t b = *(const uint64_t *)(s + i + 8);
+            uint64_t c = *(const uint64_t *)(s + i + 16);
+            uint64_t e = *(const uint64_t *)(s + i + 24);
+            *(uint64_t *)(d + i) = a;
+            *(uint64_t *)(d + i + 8) = b;
+            *(uint64_t *)(d + i + 16) = c;
+            *(uint64_t *)(d + i + 24) = e;
+        }
+        for (; i + 8 <= n; i += 8) {
+            *(uint64_t *)(d + i) = *(const uint64_t *)(s + i);
+        }
+    }
+    for (; i < n; i++) {
         d[i] = s[i];
     }
     return dst;

@@ -155,30 +155,6 @@ static bh_error_t shared_frame(bool big, uint64_t as, uint64_t va, uint32_t righ
     return e;
 }
 
-/* Bulk copy, 32 bytes per step when both ends are 8-byte aligned: the images
- * are tens of MiB and kernel/lib's memcpy moves one byte at a time. */
-static void copy_bulk(void *dst, const void *src, size_t n)
-{
-    if ((((uintptr_t)dst | (uintptr_t)src) & 7u) == 0) {
-        uint64_t *d = dst;
-        const uint64_t *s = src;
-        size_t words = n / 8;
-        size_t i = 0;
-        for (; i + 4 <= words; i += 4) {
-            uint64_t a = s[i], b = s[i + 1], c = s[i + 2], e = s[i + 3];
-            d[i] = a;
-            d[i + 1] = b;
-            d[i + 2] = c;
-            d[i + 3] = e;
-        }
-        for (; i < words; i++) {
-            d[i] = s[i];
-        }
-        memcpy((uint8_t *)dst + words * 8, (const uint8_t *)src + words * 8, n - words * 8);
-        return;
-    }
-    memcpy(dst, src, n);
-}
 /* Copies n bytes into as at va (2 MiB frames, read-only there unless rw). */
 static bh_error_t stage(uint64_t as, uint64_t va, const uint8_t *src, uint64_t n, bool rw)
 {
@@ -188,7 +164,7 @@ static bh_error_t stage(uint64_t as, uint64_t va, const uint8_t *src, uint64_t n
         if (e != BH_OK) {
             return e;
         }
-        copy_bulk(here, src + off, n - off < SZ_2M ? n - off : SZ_2M);
+        memcpy(here, src + off, n - off < SZ_2M ? n - off : SZ_2M);
     }
     return BH_OK;
 }
