@@ -25,15 +25,16 @@
  * consumes the remaining address bits, so a capability address is simply the
  * slot index. Fixed slots below; untyped memory from BH_RT_SLOT_UNTYPED on.
  */
-#define BH_RT_CNODE_RADIX      12u
-#define BH_RT_SLOT_TCB         1u /* the root task's own thread */
-#define BH_RT_SLOT_CNODE       2u /* this CNode */
-#define BH_RT_SLOT_VSPACE      3u /* its address space */
-#define BH_RT_SLOT_IRQ_CONTROL 4u
-#define BH_RT_SLOT_IPCBUF      5u /* the frame mapped at BH_RT_IPCBUF_VA */
-#define BH_RT_SLOT_BOOTINFO    6u /* the frame mapped at BH_RT_BOOTINFO_VA */
-#define BH_RT_SLOT_UNTYPED     16u
-#define BH_RT_MAX_UNTYPED      192u
+#define BH_RT_CNODE_RADIX        12u
+#define BH_RT_SLOT_TCB           1u /* the root task's own thread */
+#define BH_RT_SLOT_CNODE         2u /* this CNode */
+#define BH_RT_SLOT_VSPACE        3u /* its address space */
+#define BH_RT_SLOT_IRQ_CONTROL   4u
+#define BH_RT_SLOT_IPCBUF        5u /* the frame mapped at BH_RT_IPCBUF_VA */
+#define BH_RT_SLOT_BOOTINFO      6u /* the frame mapped at BH_RT_BOOTINFO_VA */
+#define BH_RT_SLOT_CONSOLE_INPUT 7u /* bytes typed on the system console */
+#define BH_RT_SLOT_UNTYPED       16u
+#define BH_RT_MAX_UNTYPED        192u
 
 struct bh_untyped_desc {
     uint64_t paddr;

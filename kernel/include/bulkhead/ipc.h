@@ -80,6 +80,12 @@ enum bh_fault_label {
 };
 
 /*
+ * Label of what a Recv returns when the receiver's bound notification was
+ * signalled instead (Notification BIND_TCB): badge = the bits, no MRs.
+ */
+#define BH_MSG_NOTIFICATION 0xfffu
+
+/*
  * Guest exits (label BH_FAULT_VCPU), sent to the fault endpoint of the TCB the
  * vCPU is bound to, i.e. to its VMM. Up to BH_VCPU_EXIT_MRS words: MR6 and up
  * arrive in the VMM's IPC buffer (mr[]), so a VMM needs one.
@@ -181,6 +187,9 @@ enum bh_vcpu_reg {
  *   READ_REGS        -> mr0 pc, mr1 sp, mr2 x0, mr3 x1, mr4 x2
  *   RESUME, SUSPEND
  *   SET_NAME         mr0..mr1 up to 15 bytes, little-endian (for fault reports)
+ *   SET_AFFINITY     mr0 physical CPU index (0 .. bootinfo ncpus - 1): the
+ *                    thread (or the vCPU it runs) only ever runs there;
+ *                    BH_E_INVALID_ARG for a CPU that is not online
  * SchedContext
  *   CONFIGURE        mr0 budget us, mr1 period us, mr2 badge for timeout faults;
  *                    cap0 (optional) timeout fault endpoint
@@ -190,7 +199,16 @@ enum bh_vcpu_reg {
  *   UNMAP_FRAME      invoked on the frame cap
  *   FRAME_GET_ADDRESS invoked on the frame cap -> mr0 its physical address
  * Notification
- *   BIND_TCB         cap0 TCB: Wait on a bound notification also wakes on IPC (reserved)
+ *   BIND_TCB         cap0 TCB: a Recv by that TCB on any endpoint also returns
+ *                    when this notification is signalled, with label
+ *                    BH_MSG_NOTIFICATION and the signalled bits in the badge
+ *                    (the bits are cleared); mr0 = 1 unbinds instead
+ * ConsoleInput (BH_RT_SLOT_CONSOLE_INPUT; one per system, may be moved)
+ *   SET_NOTIFICATION cap0 notification: signalled (its badge bits) whenever
+ *                    bytes arrive on the system console
+ *   READ             -> mr0 count (0..40), mr1..mr5 the bytes, 8 per word,
+ *                    little-endian; bytes that arrive while nobody reads are
+ *                    kept in a bounded buffer (oldest dropped, counted)
  * IRQControl
  *   GET              mr0 INTID, mr1 dest index, mr2 dest depth (into the CNode cap0)
  * IRQHandler
@@ -230,6 +248,7 @@ enum bh_invocation_kernel {
     BH_INV_TCB_RESUME = 0x306,
     BH_INV_TCB_SUSPEND = 0x307,
     BH_INV_TCB_SET_NAME = 0x308,
+    BH_INV_TCB_SET_AFFINITY = 0x309,
     BH_INV_SC_CONFIGURE = 0x400,
     BH_INV_AS_MAP_FRAME = 0x500,
     BH_INV_AS_MAP_TABLE = 0x501,
@@ -239,6 +258,9 @@ enum bh_invocation_kernel {
     BH_INV_IRQ_SET_NOTIFICATION = 0x601,
     BH_INV_IRQ_ACK = 0x602,
     BH_INV_IRQ_SET_VCPU = 0x603,
+    BH_INV_NTFN_BIND_TCB = 0x650,
+    BH_INV_CONSOLE_SET_NOTIFICATION = 0x680,
+    BH_INV_CONSOLE_READ = 0x681,
     BH_INV_VM_MAP_FRAME = 0x700,
     BH_INV_VM_MAP_TABLE = 0x701,
     BH_INV_VCPU_SET_TCB = 0x710,

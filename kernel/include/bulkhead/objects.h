@@ -27,6 +27,7 @@ typedef enum bh_objtype {
     BH_OBJ_IRQ_HANDLER = 13, /* made from IRQControl, never retyped */
     BH_OBJ_VM = 14,
     BH_OBJ_VCPU = 15,
+    BH_OBJ_CONSOLE_INPUT = 16, /* made by the kernel at boot, never retyped */
     BH_OBJ_COUNT
 } bh_objtype_t;
 
