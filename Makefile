@@ -3,7 +3,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build run test proofs format format-check clean
+# Guest payloads: Linux from Debian's arm64 packages (tools/fetch-payloads.sh,
+# cached), the examples' bare-metal guests from the target build.
+PAYLOADS := $(abspath $(BUILD))/deps/payloads
+GUESTS := $(abspath $(BUILD))/target/payloads
+
+.PHONY: all deps configure build payloads run test proofs format format-check clean
 
 all: build
 
@@ -16,9 +21,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# Build and boot the default example; console on this terminal, Ctrl-A X quits.
-run: build
-	@$(BUILD)/tests/harness/bh-qemu-run --interactive --image $(BUILD)/images/default.img
+payloads: deps
+	@tools/fetch-payloads.sh $(PAYLOADS)
+
+# Build and boot examples/default.dts (a Linux guest and the bare-metal control
+# guest); console on this terminal, typed input goes to Linux, Ctrl-A X quits.
+run: build payloads
+	@$(BUILD)/tools/bulkhead/bulkhead run examples/default.dts \
+		--payload-dir $(PAYLOADS) --payload-dir $(GUESTS)
 
 # Every CTest test (unit, spec, proof, qemu, linux), then CTest's summary.
 test: build

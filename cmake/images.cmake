@@ -17,12 +17,24 @@ function(bh_image name)
 endfunction()
 
 # bh_qemu_test(NAME IMAGE image [LABELS ...] [TIMEOUT s] [CPU cpu] [SMP n] [MEM MiB] [MACHINE m]
-#              [ALLOW_PANIC] [ICOUNT] EXPECT text... [REJECT text...])
+#              [ALLOW_PANIC] [ICOUNT] EXPECT text... [REJECT text...]
+#              [SEND text... AFTER line...])
+# SEND/AFTER: the i-th text is typed on the serial port once the i-th line has
+# appeared (in order); "\\r" and "\\n" in a text are a carriage return and a newline.
 function(bh_qemu_test name)
-    cmake_parse_arguments(Q "ALLOW_PANIC;ICOUNT" "IMAGE;TIMEOUT;CPU;SMP;MEM;MACHINE" "EXPECT;REJECT;LABELS"
-        ${ARGN})
+    cmake_parse_arguments(Q "ALLOW_PANIC;ICOUNT" "IMAGE;TIMEOUT;CPU;SMP;MEM;MACHINE"
+        "EXPECT;REJECT;LABELS;SEND;AFTER" ${ARGN})
     if(NOT Q_TIMEOUT)
         set(Q_TIMEOUT 60)
+    endif()
+    # BH_QEMU_CPU / BH_QEMU_SMP (cache variables, empty by default): run every
+    # test that names no CPU model / count on that one instead, e.g.
+    # -DBH_QEMU_SMP=4 runs the single-CPU workloads on the SMP kernel.
+    if(NOT Q_CPU AND BH_QEMU_CPU)
+        set(Q_CPU ${BH_QEMU_CPU})
+    endif()
+    if(NOT Q_SMP AND BH_QEMU_SMP)
+        set(Q_SMP ${BH_QEMU_SMP})
     endif()
     if(NOT Q_CPU)
         set(Q_CPU cortex-a72)
@@ -44,6 +56,19 @@ function(bh_qemu_test name)
     foreach(r ${Q_REJECT})
         list(APPEND args --reject ${r})
     endforeach()
+    list(LENGTH Q_SEND nsend)
+    list(LENGTH Q_AFTER nafter)
+    if(NOT nsend EQUAL nafter)
+        message(FATAL_ERROR "bh_qemu_test(${name}): SEND and AFTER need as many texts each")
+    endif()
+    if(nsend GREATER 0)
+        math(EXPR last "${nsend} - 1")
+        foreach(i RANGE ${last})
+            list(GET Q_AFTER ${i} after)
+            list(GET Q_SEND ${i} text)
+            list(APPEND args --send-after ${after} ${text})
+        endforeach()
+    endif()
     if(Q_ICOUNT)
         list(APPEND args --icount)
     endif()

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm device-tree-compiler
-    libfdt-dev libcmocka-dev frama-c-base why3 z3 cvc4 cpio gzip e2fsprogs xz-utils cmake make gcc
+    libfdt-dev zlib1g-dev libcmocka-dev frama-c-base why3 z3 cvc4 cpio gzip e2fsprogs xz-utils cmake make gcc
     clang-format ca-certificates python3 clang libclang-rt-14-dev)
 
 missing=()

@@ -195,7 +195,7 @@ if [ "$(id -u)" -eq 0 ]; then
     mknod -m 600 "$root/dev/console" c 5 1
 fi
 
-# virtio is modular in the cloud flavour: bake in virtio-mmio, -blk and -net
+# virtio is modular in the cloud flavour: bake in virtio-mmio, -blk, -net and -console
 # with their dependencies, in load order (read from each module's .modinfo).
 mods=$work/kernel/lib/modules/$kabi
 moddeps() {
@@ -216,7 +216,7 @@ add_mod() {
     done
     order+=("$m")
 }
-for m in virtio_mmio virtio_blk virtio_net; do
+for m in virtio_mmio virtio_blk virtio_net virtio_console; do
     add_mod "$m"
 done
 : >"$root/etc/bulkhead/modules"

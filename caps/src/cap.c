@@ -2,6 +2,11 @@
 #include <caps/cap.h>
 #include <kernel/phys.h>
 
+uint64_t caps_pow2(uint32_t k)
+{
+    return 1ull << k;
+}
+
 uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits)
 {
     switch (type) {
@@ -34,6 +39,7 @@ uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits)
     case BH_OBJ_NULL:
     case BH_OBJ_IRQ_CONTROL:
     case BH_OBJ_IRQ_HANDLER:
+    case BH_OBJ_CONSOLE_INPUT:
     case BH_OBJ_COUNT:
     default:
         return 0u;

@@ -6,10 +6,10 @@
 
 /* Rights of a derived capability: never more than the source's. */
 /*@ assigns \nothing;
-    ensures \result == (have & mask & 0x1f); */
+    ensures \result == (have & mask) % 32; */
 static uint32_t rights_and(uint32_t have, uint32_t mask)
 {
-    return have & mask & BH_RIGHTS_ALL;
+    return (have & mask) % 32u; /* = have & mask & BH_RIGHTS_ALL */
 }
 
 /* The capability a copy of c starts from, or BH_E_ILLEGAL_OPERATION. */
@@ -95,7 +95,7 @@ static bh_error_t check_slots(const cte_t *src, const cte_t *dest)
     requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
     assigns *dest, src->next, src->next->prev;
     ensures \result == BH_OK ==>
-        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask & 0x1f);
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
     ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
 {
@@ -117,7 +117,7 @@ bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
     requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
     assigns *dest, src->next, src->next->prev;
     ensures \result == BH_OK ==>
-        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask & 0x1f);
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
     ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t data)
 {
@@ -158,6 +158,16 @@ bh_error_t caps_move(cte_t *src, cte_t *dest)
     return BH_OK;
 }
 
+/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
+    requires src->prev == \null || (\valid(src->prev) && \separated(src->prev, src, dest));
+    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
+    requires src->prev == \null || src->next == \null || \separated(src->prev, src->next);
+    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+    assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures \result == BH_OK ==>
+      cap_rights_l(dest->cap) == cap_rights_l(\old(src->cap)) &&
+      cap_type_l(dest->cap) == cap_type_l(\old(src->cap)) && cap_null_l(src->cap);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
 {
     cap_t d;
@@ -266,7 +276,17 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget)
     return cap_is_null(slot->cap) ? BH_OK : BH_E_PREEMPTED;
 }
 
-/* True when revoke has nothing left to do; resets an untyped's free index. */
+/* True when revoke has nothing left to do; resets an untyped's free index
+ * (the watermark goes back to 0 only here: no child is left). */
+/*@ requires \valid(slot);
+    requires slot->next == \null || \valid_read(slot->next);
+    requires slot->next == \null || \separated(slot, slot->next);
+    assigns slot->cap;
+    ensures !\result ==> !cap_null_l(slot->cap) && slot->next != \null && slot->cap == \old(slot->cap);
+    ensures \result && cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
+      ut_free_l(slot->cap) == 0 && slot->cap.w0 == \old(slot->cap.w0) &&
+      slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
+    ensures cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap); */
 static bool revoke_done(cte_t *slot)
 {
     if (cap_is_null(slot->cap)) {

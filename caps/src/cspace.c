@@ -2,20 +2,23 @@
 #include <caps/cspace.h>
 #include <kernel/phys.h>
 
-/* The n bits of w just below bit position top (n <= top <= 64). */
+/* The n bits of w just below bit position top (n <= top <= 64). Written with
+ * / and % by powers of two, which WP's integer model handles; for unsigned
+ * operands GCC emits the same shift and mask as >> and &. */
 /*@ requires n <= top <= 64;
     assigns \nothing;
-    ensures n == 0 ==> \result == 0; */
+    ensures \result == bits_l(w, top, n);
+    ensures n < 64 ==> \result < pow2(n); */
 static uint64_t bits_below(uint64_t w, uint32_t top, uint32_t n)
 {
     if (n == 0u) {
         return 0u;
     }
-    uint64_t v = w >> (top - n);
+    uint64_t v = w / caps_pow2(top - n); /* = w >> (top - n) */
     if (n == 64u) {
         return v;
     }
-    return v & ((1ull << n) - 1u);
+    return v % caps_pow2(n); /* = v & (2^n - 1) */
 }
 
 /*@ requires \valid(f);
@@ -36,34 +39,41 @@ static void fault_set(bh_lookup_fault_t *f, bh_lookup_failure_t kind, uint32_t l
     f->guard_found = 0u;
 }
 
+/* *slot and *fault are written only on the way out: the walk itself reads
+ * the capability space and changes nothing (its contract: cspace.h). */
 bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, cte_t **slot,
                          bh_lookup_fault_t *fault)
 {
-    fault_set(fault, BH_LOOKUP_NONE, 0u, depth);
-    *slot = NULL;
     if (depth == 0u || depth > 64u) {
-        fault->kind = BH_LOOKUP_INVALID_DEPTH;
+        *slot = NULL;
+        fault_set(fault, BH_LOOKUP_INVALID_DEPTH, 0u, depth);
         return BH_E_RANGE;
     }
     if (cap_type(root) != BH_OBJ_CNODE) {
+        *slot = NULL;
         fault_set(fault, BH_LOOKUP_INVALID_ROOT, 0u, depth);
         return BH_E_LOOKUP_FAILED;
     }
     cap_t node = root;
     uint32_t bits_left = depth;
-    /*@ loop invariant 1 <= bits_left <= 64 && level <= 64;
-        loop assigns node, bits_left, level, *slot, *fault;
+    /*@ loop invariant 1 <= bits_left <= depth && level + bits_left <= depth;
+        loop invariant valid_cnode(node);
+        loop invariant \forall cte_t *s, integer r;
+          resolves(node, cptr, bits_left, exact, s, r) ==> resolves(root, cptr, depth, exact, s, r);
+        loop assigns node, bits_left, level;
         loop variant bits_left; */
     for (uint32_t level = 0u; level < 64u; level++) {
         uint32_t radix = cap_cnode_radix(node);
         uint32_t gsize = cap_cnode_guard_size(node);
         if (radix == 0u || gsize + radix > bits_left) {
+            *slot = NULL;
             fault_set(fault, BH_LOOKUP_DEPTH_MISMATCH, level, bits_left);
             fault->bits_needed = gsize + radix;
             return BH_E_LOOKUP_FAILED;
         }
         uint64_t found = bits_below(cptr, bits_left, gsize);
         if (found != cap_cnode_guard(node)) {
+            *slot = NULL;
             fault_set(fault, BH_LOOKUP_GUARD_MISMATCH, level, bits_left);
             fault->guard_size = gsize;
             fault->guard_expected = cap_cnode_guard(node);
@@ -71,24 +81,38 @@ bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, 
             return BH_E_LOOKUP_FAILED;
         }
         uint64_t index = bits_below(cptr, bits_left - gsize, radix);
-        cte_t *s = (cte_t *)pa_to_kva(cap_obj(node)) + index;
-        bits_left -= gsize + radix;
-        if (bits_left == 0u) {
+        cte_t *s = cap_cnode_slots(node) + index;
+        uint32_t rest = bits_left - (gsize + radix);
+        /*@ assert level_ok(node, cptr, bits_left); */
+        /*@ assert index == level_index(node, cptr, bits_left); */
+        /*@ assert s == level_slot(node, cptr, bits_left); */
+        /*@ assert rest == level_rest(node, bits_left); */
+        if (rest == 0u) {
+            /*@ assert resolves(node, cptr, bits_left, exact, s, 0); */
+            /*@ assert resolves(root, cptr, depth, exact, s, 0); */
             *slot = s;
+            fault_set(fault, BH_LOOKUP_NONE, 0u, depth);
             return BH_OK;
         }
         if (cap_type(s->cap) != BH_OBJ_CNODE) {
             if (exact) {
-                fault_set(fault, BH_LOOKUP_MISSING_CNODE, level + 1u, bits_left);
+                *slot = NULL;
+                fault_set(fault, BH_LOOKUP_MISSING_CNODE, level + 1u, rest);
                 return BH_E_LOOKUP_FAILED;
             }
+            /*@ assert resolves(node, cptr, bits_left, exact, s, rest); */
+            /*@ assert resolves(root, cptr, depth, exact, s, rest); */
             *slot = s;
-            fault->bits_left = bits_left;
+            fault_set(fault, BH_LOOKUP_NONE, 0u, rest);
             return BH_OK;
         }
+        /*@ assert \forall cte_t *t, integer r;
+              resolves(s->cap, cptr, rest, exact, t, r) ==> resolves(node, cptr, bits_left, exact, t, r); */
         node = s->cap;
+        bits_left = rest;
     }
     /* Unreachable: every level consumes at least one of at most 64 bits. */
+    *slot = NULL;
     fault_set(fault, BH_LOOKUP_DEPTH_MISMATCH, 64u, bits_left);
     return BH_E_LOOKUP_FAILED;
 }

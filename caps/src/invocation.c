@@ -6,11 +6,24 @@
 #include <caps/untyped.h>
 
 /* Depth argument: out-of-range values stay out of range (lookup says BH_E_RANGE). */
+/*@ assigns \nothing;
+    ensures w <= 64 ==> \result == w;
+    ensures w > 64 ==> \result == 65; */
 static uint32_t depth_arg(uint64_t w)
 {
     return w > 64u ? 65u : (uint32_t)w;
 }
 
+/* An exact lookup (all depth bits); the fault says which address failed. */
+/*@ requires \valid(slot) && \valid(fault) && \separated(slot, fault);
+    requires valid_cnode(root) || cap_type_l(root) != BH_OBJ_CNODE;
+    requires cspace_closed;
+    assigns *slot, *fault;
+    ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED;
+    ensures \result == BH_E_RANGE <==> (depth == 0 || depth > 64);
+    ensures \result == BH_OK ==> \valid(*slot) && resolves{Pre}(root, index, depth, 1, *slot, 0);
+    ensures \result != BH_OK ==> *slot == \null;
+    ensures fault->which == which; */
 static bh_error_t lookup(cap_t root, uint64_t index, uint64_t depth, unsigned int which,
                          cte_t **slot, bh_lookup_fault_t *fault)
 {
@@ -142,6 +155,7 @@ bh_error_t caps_decode_invocation(cte_t *invoked, uint64_t label, const uint64_t
     case BH_OBJ_IRQ_HANDLER:
     case BH_OBJ_VM:
     case BH_OBJ_VCPU:
+    case BH_OBJ_CONSOLE_INPUT:
     case BH_OBJ_COUNT:
     default:
         return BH_E_ILLEGAL_OPERATION;

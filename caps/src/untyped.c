@@ -11,8 +11,9 @@ void caps_untyped_root(cte_t *slot, paddr_t base, uint32_t size_bits, bool devic
     cdt_insert_root(slot, cap_untyped_new(base, size_bits, device));
 }
 
-/* Types that retype makes: every object type except Null and the IRQ
- * capabilities (made by the kernel at boot and from IRQControl). */
+/* Types that retype makes: every object type except Null, the IRQ
+ * capabilities (made by the kernel at boot and from IRQControl) and
+ * ConsoleInput (made by the kernel at boot). */
 /*@ assigns \nothing;
     ensures \result <==> BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU &&
                          type != BH_OBJ_IRQ_CONTROL && type != BH_OBJ_IRQ_HANDLER; */
@@ -36,6 +37,7 @@ static bool retypable(bh_objtype_t type)
     case BH_OBJ_NULL:
     case BH_OBJ_IRQ_CONTROL:
     case BH_OBJ_IRQ_HANDLER:
+    case BH_OBJ_CONSOLE_INPUT:
     case BH_OBJ_COUNT:
     default:
         return false;
@@ -85,10 +87,20 @@ static bool retype_place(uint64_t from, uint64_t ut_size, uint64_t obj_size, uin
     return true;
 }
 
-bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t dest_cnode,
-                       uint64_t offset, uint64_t count)
+/* The argument checks of caps_retype that need no memory, in its order. */
+/*@ assigns \nothing;
+    ensures cap_type_l(u) != BH_OBJ_UNTYPED ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures cap_type_l(u) == BH_OBJ_UNTYPED &&
+            !(BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU && type != BH_OBJ_IRQ_CONTROL &&
+              type != BH_OBJ_IRQ_HANDLER) ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures \result == BH_OK ==>
+      cap_type_l(u) == BH_OBJ_UNTYPED && 0 < count <= BH_RETYPE_MAX_COUNT &&
+      BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU && type != BH_OBJ_IRQ_CONTROL &&
+      type != BH_OBJ_IRQ_HANDLER &&
+      (type == BH_OBJ_CNODE ==> BH_CNODE_RADIX_MIN <= user_bits <= BH_CNODE_RADIX_MAX) &&
+      (type == BH_OBJ_UNTYPED ==> BH_UNTYPED_MIN_BITS <= user_bits <= BH_UNTYPED_MAX_BITS); */
+static bh_error_t retype_args(cap_t u, bh_objtype_t type, uint32_t user_bits, uint64_t count)
 {
-    cap_t u = ut->cap;
     if (cap_type(u) != BH_OBJ_UNTYPED) {
         return BH_E_INVALID_CAPABILITY;
     }
@@ -110,38 +122,125 @@ bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t d
     if (count == 0u || count > BH_RETYPE_MAX_COUNT) {
         return BH_E_RANGE;
     }
+    return BH_OK;
+}
+
+/* What caps_retype does once its checks pass. */
+struct retype_plan {
+    cte_t *dest;       /* the first destination slot */
+    uint32_t obj_bits; /* object size: 2^obj_bits bytes */
+    uint64_t obj_size;
+    uint64_t from;  /* the watermark: the free index if the untyped has children, else 0 */
+    uint64_t start; /* offset of the first object in the untyped */
+    uint64_t need;  /* count * obj_size: the new free index is start + need */
+};
+
+/*
+ * The checks of caps_retype, in its documented order, and where the objects
+ * go. children: the untyped has children (cdt_has_children). The model of
+ * "live": an untyped's children are the live objects made from it, and they
+ * lie below its free index (the watermark; the derivation-tree invariant,
+ * assumed here); without children nothing in it is live. So the objects,
+ * placed at or above the watermark (from 0 without children), aligned to
+ * their size, one after another and inside the untyped, overlap neither each
+ * other nor anything live, and the new free index is above the old one (the
+ * watermark moves forward; only a revoke, which deletes every child, resets
+ * it to 0). Reads ut and the destination slots, writes only *plan.
+ */
+/*@ requires \valid_read(ut) && \valid(plan) && \separated(plan, ut);
+    requires cap_type_l(ut->cap) == BH_OBJ_UNTYPED ==>
+      ut->cap.w1 % 64 <= BH_UNTYPED_MAX_BITS && ut_free_l(ut->cap) <= pow2(ut->cap.w1 % 64);
+    requires cap_type_l(dest_cnode) == BH_OBJ_CNODE ==> valid_cnode(dest_cnode);
+    assigns *plan;
+    ensures cap_type_l(ut->cap) != BH_OBJ_UNTYPED ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures cap_type_l(ut->cap) == BH_OBJ_UNTYPED &&
+            !(BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU && type != BH_OBJ_IRQ_CONTROL &&
+              type != BH_OBJ_IRQ_HANDLER) ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures types: \result == BH_OK ==>
+      cap_type_l(ut->cap) == BH_OBJ_UNTYPED && cap_type_l(dest_cnode) == BH_OBJ_CNODE &&
+      0 < count <= BH_RETYPE_MAX_COUNT;
+    ensures slots: \result == BH_OK ==>
+      offset + count <= cnode_nslots_l(dest_cnode) &&
+      plan->dest == cnode_slots_l(dest_cnode) + offset && \valid(plan->dest + (0 .. count - 1));
+    ensures empty: \result == BH_OK ==> \forall integer k; offset <= k < offset + count ==>
+      cap_null_l(\at(cnode_slots_l(dest_cnode)[k].cap, Pre));
+    ensures bits: \result == BH_OK ==> plan->obj_bits <= ut->cap.w1 % 64;
+    ensures size: \result == BH_OK ==> plan->obj_size == pow2(plan->obj_bits);
+    ensures need: \result == BH_OK ==> plan->need == count * plan->obj_size;
+    ensures watermark: \result == BH_OK ==>
+      plan->from == (children ? ut_free_l(ut->cap) : 0) && plan->from <= plan->start &&
+      plan->from < plan->start + plan->need;
+    ensures inside: \result == BH_OK ==>
+      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(ut->cap.w1 % 64); */
+static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user_bits,
+                               cap_t dest_cnode, uint64_t offset, uint64_t count, bool children,
+                               struct retype_plan *plan)
+{
+    cap_t u = ut->cap;
+    bh_error_t e = retype_args(u, type, user_bits, count);
+    if (e != BH_OK) {
+        return e;
+    }
     if (cap_type(dest_cnode) != BH_OBJ_CNODE) {
         return BH_E_INVALID_CAPABILITY;
     }
-    uint64_t nslots = 1ull << cap_cnode_radix(dest_cnode);
+    uint64_t nslots = caps_pow2(cap_cnode_radix(dest_cnode));
     if (offset >= nslots || count > nslots - offset) {
         return BH_E_RANGE;
     }
-    cte_t *dest = (cte_t *)pa_to_kva(cap_obj(dest_cnode)) + offset;
-    /*@ loop invariant 0 <= i <= count;
-        loop variant count - i; */
-    for (uint64_t i = 0u; i < count; i++) {
-        if (!cap_is_null(dest[i].cap)) {
+    cte_t *slots = cap_cnode_slots(dest_cnode);
+    uint64_t end = offset + count;
+    /*@ loop invariant offset <= j <= end;
+        loop invariant \forall integer k; offset <= k < j ==> cap_null_l(slots[k].cap);
+        loop assigns j;
+        loop variant end - j; */
+    for (uint64_t j = offset; j < end; j++) {
+        if (!cap_is_null(slots[j].cap)) {
             return BH_E_DELETE_FIRST;
         }
     }
+    cte_t *dest = slots + offset;
 
     uint32_t obj_bits = caps_object_size_bits(type, user_bits);
     uint32_t ut_bits = cap_ut_size_bits(u);
-    if (obj_bits > ut_bits) {
+    uint64_t ut_size = caps_pow2(ut_bits);
+    uint64_t obj_size = caps_pow2(obj_bits);
+    /* The second test follows from the first (powers of two); it is the one
+     * retype_place needs. */
+    if (obj_bits > ut_bits || obj_size > ut_size) {
         return BH_E_NOT_ENOUGH_MEMORY;
     }
-    uint64_t ut_size = 1ull << ut_bits;
-    uint64_t obj_size = 1ull << obj_bits;
-    uint64_t need = count << obj_bits; /* <= 2^8 * 2^47: no overflow */
-    bool children = cdt_has_children(ut);
+    uint64_t need = count * obj_size; /* <= 2^8 * 2^47: no overflow */
+    uint64_t from = children ? cap_ut_free_index(u) : 0u;
     uint64_t start = 0u;
-    if (!retype_place(children ? cap_ut_free_index(u) : 0u, ut_size, obj_size, count, &start)) {
+    if (!retype_place(from, ut_size, obj_size, count, &start)) {
         return (children && need <= ut_size) ? BH_E_REVOKE_FIRST : BH_E_NOT_ENOUGH_MEMORY;
     }
+    /*@ assert start + need <= ut_size && start % obj_size == 0; */
+    plan->dest = dest;
+    plan->obj_bits = obj_bits;
+    plan->obj_size = obj_size;
+    plan->from = from;
+    plan->start = start;
+    plan->need = need;
+    return BH_OK;
+}
 
-    uint64_t base = pa_addr(cap_obj(u)) + start;
-    ut->cap = cap_ut_set_free_index(u, start + need);
+bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t dest_cnode,
+                       uint64_t offset, uint64_t count)
+{
+    struct retype_plan p;
+    bool children = cdt_has_children(ut);
+    bh_error_t e = retype_check(ut, type, user_bits, dest_cnode, offset, count, children, &p);
+    if (e != BH_OK) {
+        return e;
+    }
+    cap_t u = ut->cap;
+    bool device = cap_ut_is_device(u);
+    uint64_t base = pa_addr(cap_obj(u)) + p.start;
+    ut->cap = cap_ut_set_free_index(u, p.start + p.need);
+    cte_t *dest = p.dest;
+    uint64_t obj_size = p.obj_size;
     cte_t *prev = ut;
     /*@ loop invariant 0 <= i <= count;
         loop variant count - i; */

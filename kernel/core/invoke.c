@@ -176,6 +176,10 @@ bh_error_t object_invoke(struct tcb *t, const struct invocation *inv)
         return vm_invoke(t, inv);
     case BH_OBJ_VCPU:
         return vcpu_invoke(t, inv);
+    case BH_OBJ_NOTIFICATION:
+        return ntfn_invoke(t, inv);
+    case BH_OBJ_CONSOLE_INPUT:
+        return console_input_invoke(t, inv);
     default:
         return BH_E_ILLEGAL_OPERATION;
     }

@@ -383,9 +383,14 @@ void ipc_send(struct tcb *t, struct endpoint *ep, uint64_t badge, uint8_t flags,
     tcb_block(t, TCB_BLOCKED_SEND, ep);
 }
 
+static bool bound_ntfn_take(struct tcb *t);
+
 void ipc_recv(struct tcb *t, struct endpoint *ep, bool blocking)
 {
     drop_reply(t);
+    if (bound_ntfn_take(t)) {
+        return;
+    }
     struct tcb *s = ep->head;
     if (s != NULL && s->state == TCB_BLOCKED_SEND) {
         q_remove(&ep->head, &ep->tail, s);
@@ -469,6 +474,8 @@ bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsign
 
 /* ---- notifications ---- */
 
+static bool bound_recv_wake(struct notification *n, uint64_t bits);
+
 void ntfn_signal(struct notification *n, uint64_t bits)
 {
     struct tcb *w = n->head;
@@ -478,6 +485,9 @@ void ntfn_signal(struct notification *n, uint64_t bits)
         n->word = 0;
         tcb_wake(w, BH_OK);
         w->regs.x[8] = word;
+        return;
+    }
+    if (bound_recv_wake(n, bits)) {
         return;
     }
     n->word |= bits;
@@ -495,6 +505,124 @@ void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
     }
     q_append(&n->head, &n->tail, t);
     tcb_block(t, TCB_BLOCKED_NTFN, n);
+}
+
+/* ---- bound notifications (BIND_TCB) ---- */
+
+/*
+ * A notification bound to a TCB ends that TCB's Recv on any endpoint: the
+ * receive returns label BH_MSG_NOTIFICATION, badge = the bits (cleared), no
+ * message registers. One notification per TCB and one TCB per notification.
+ * The notification keeps its TCB as a compressed physical address (TCBs are
+ * 2^BH_TCB_SIZE_BITS aligned) because a pointer does not fit its 32 bytes.
+ */
+static struct tcb *ntfn_bound_tcb(const struct notification *n)
+{
+    if (n->bound == 0) {
+        return NULL;
+    }
+    return pa_to_kva(pa_init((uint64_t)(n->bound - 1u) << BH_TCB_SIZE_BITS));
+}
+
+/* The receive of t ends with the bits of its bound notification. */
+static void deliver_bound(struct tcb *t, uint64_t word)
+{
+    t->regs.x[0] = BH_OK;
+    t->regs.x[1] = bh_msginfo(BH_MSG_NOTIFICATION, 0, 0);
+    t->regs.x[8] = word;
+}
+
+/* A Recv by t finds its bound notification already signalled. */
+static bool bound_ntfn_take(struct tcb *t)
+{
+    struct notification *n = t->bound_ntfn;
+    if (n == NULL || n->active == 0) {
+        return false;
+    }
+    uint64_t word = n->word;
+    n->word = 0;
+    n->active = 0;
+    deliver_bound(t, word);
+    return true;
+}
+
+/* Signal with no waiter: the bound TCB, if blocked receiving, gets the bits. */
+static bool bound_recv_wake(struct notification *n, uint64_t bits)
+{
+    struct tcb *t = ntfn_bound_tcb(n);
+    if (t == NULL || t->state != TCB_BLOCKED_RECV) {
+        return false;
+    }
+    struct endpoint *ep = t->blocked_on;
+    q_remove(&ep->head, &ep->tail, t);
+    uint64_t word = n->word | bits;
+    n->word = 0;
+    n->active = 0;
+    tcb_wake(t, BH_OK);
+    deliver_bound(t, word);
+    return true;
+}
+
+bh_error_t ntfn_bind(struct notification *n, struct tcb *t)
+{
+    if (n->bound != 0 || t->bound_ntfn != NULL) {
+        return BH_E_IN_USE;
+    }
+    uint64_t idx = (pa_addr(kva_to_pa(t)) >> BH_TCB_SIZE_BITS) + 1u;
+    if (idx > UINT32_MAX) {
+        return BH_E_RANGE; /* a TCB above 2^43: not on any supported platform */
+    }
+    n->bound = (uint32_t)idx;
+    t->bound_ntfn = n;
+    if (n->active != 0) {
+        /* Signalled before the binding: a thread already receiving gets it now. */
+        (void)bound_recv_wake(n, 0);
+    }
+    return BH_OK;
+}
+
+void ntfn_unbind(struct notification *n)
+{
+    struct tcb *t = ntfn_bound_tcb(n);
+    if (t != NULL) {
+        t->bound_ntfn = NULL;
+    }
+    n->bound = 0;
+}
+
+void ipc_tcb_unbind(struct tcb *t)
+{
+    if (t->bound_ntfn != NULL) {
+        ntfn_unbind(t->bound_ntfn);
+    }
+}
+
+bh_error_t ntfn_invoke(struct tcb *caller, const struct invocation *inv)
+{
+    (void)caller;
+    if (inv->label != BH_INV_NTFN_BIND_TCB) {
+        return BH_E_ILLEGAL_OPERATION;
+    }
+    cap_t c = inv->target->cap;
+    /* Binding hands the TCB this notification's bits: it takes a receive right. */
+    if ((cap_rights(c) & BH_RIGHT_READ) == 0) {
+        return BH_E_INSUFFICIENT_RIGHTS;
+    }
+    struct notification *n = notification_of(c);
+    if (inv->len >= 1 && inv->mr[0] == 1) {
+        ntfn_unbind(n);
+        return BH_OK;
+    }
+    if (inv->len >= 1 && inv->mr[0] != 0) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (inv->ncaps < 1) {
+        return BH_E_TRUNCATED;
+    }
+    if (cap_type(inv->cap[0]) != BH_OBJ_TCB) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return ntfn_bind(n, tcb_of(inv->cap[0]));
 }
 
 /* ---- cancellation and destruction ---- */
@@ -542,6 +670,7 @@ void ipc_endpoint_destroyed(struct endpoint *ep)
 
 void ipc_notification_destroyed(struct notification *n)
 {
+    ntfn_unbind(n);
     while (n->head != NULL) {
         struct tcb *t = n->head;
         q_remove(&n->head, &n->tail, t);

@@ -6,6 +6,7 @@
  */
 #include <caps/cdt.h>
 #include <caps/cspace.h>
+#include <kernel/console_input.h>
 #include <kernel/ipc.h>
 #include <kernel/kernel.h>
 #include <kernel/object_invoke.h>
@@ -24,6 +25,9 @@ static struct {
 
 bool kernel_irq(uint32_t intid)
 {
+    if (console_input_irq(intid)) {
+        return true;
+    }
     if (intid >= IRQ_MAX || !irqs[intid].claimed) {
         return false;
     }
@@ -81,6 +85,23 @@ static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
     return BH_OK;
 }
 
+/* A passthrough interrupt is taken on the CPU its vCPU runs on, so it lands
+ * straight in that CPU's list registers (CPU 0 while the vCPU is unbound). */
+static void route_to_vcpu(uint32_t intid)
+{
+    const struct vcpu *v = irqs[intid].vcpu;
+    arch_irq_route(intid, v != NULL && v->tcb != NULL ? v->tcb->sched.affinity : 0u);
+}
+
+void irq_vcpu_moved(const struct vcpu *v, unsigned cpu)
+{
+    for (unsigned i = 0; i < IRQ_MAX; i++) {
+        if (irqs[i].claimed && irqs[i].vcpu == v) {
+            arch_irq_route(i, cpu);
+        }
+    }
+}
+
 bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
 {
     cap_t c = inv->target->cap;
@@ -100,6 +121,8 @@ bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
         irqs[intid].ntfn = notification_of(inv->cap[0]);
         irqs[intid].badge = cap_badge(inv->cap[0]);
         irqs[intid].vcpu = NULL;
+        /* Delivered on the CPU of its driver: the thread that binds it. */
+        arch_irq_route(intid, caller->sched.affinity);
         return BH_OK;
     case BH_INV_IRQ_SET_VCPU:
         if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_VCPU) {
@@ -116,8 +139,13 @@ bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
         irqs[intid].vintid = (uint16_t)inv->mr[0];
         irqs[intid].prio = (uint8_t)inv->mr[1];
         irqs[intid].ntfn = NULL;
+        route_to_vcpu(intid);
         return BH_OK;
     case BH_INV_IRQ_ACK:
+        if (irqs[intid].ntfn != NULL) {
+            /* The driver may have moved: the next one goes where it is. */
+            arch_irq_route(intid, caller->sched.affinity);
+        }
         arch_irq_ack(intid);
         return BH_OK;
     default:

@@ -15,7 +15,7 @@
 
 #include <bh_fmt.h>
 
-static struct sched_thread idle;
+static struct sched_thread idle[SCHED_MAX_CPUS]; /* one per CPU, never queued */
 static struct tcb *root;
 static uint64_t freq_hz = 1000000u;
 static uint64_t last_now;
@@ -28,7 +28,18 @@ uint64_t kernel_now_hint(void)
 void kernel_init(uint64_t now, uint64_t timeslice_ticks, uint64_t timer_hz)
 {
     freq_hz = timer_hz == 0 ? 1000000u : timer_hz;
-    sched_init(&idle, timeslice_ticks, now);
+    sched_init(&idle[0], timeslice_ticks, now);
+}
+
+void kernel_cpu_start(unsigned cpu, uint64_t now)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS);
+    sched_cpu_start(cpu, &idle[cpu], now);
+}
+
+static bool is_idle(const struct sched_thread *s)
+{
+    return s == NULL || s == &idle[s->cpu];
 }
 
 /* Exact for every us up to BH_SCHED_TIME_MAX; UINT64_MAX (refused by the
@@ -46,7 +57,7 @@ uint64_t kernel_us_to_ticks(uint64_t us)
 struct tcb *kernel_current(void)
 {
     struct sched_thread *s = sched_current();
-    return s == NULL || s == &idle ? NULL : tcb_from_sched(s);
+    return is_idle(s) ? NULL : tcb_from_sched(s);
 }
 
 void kernel_set_root(struct tcb *t)
@@ -98,7 +109,7 @@ struct tcb *kernel_schedule(uint64_t now, uint64_t *deadline)
     for (;;) {
         struct sched_thread *s = sched_choose(now);
         *deadline = sched_next_deadline(now);
-        if (s == &idle || s == NULL) {
+        if (is_idle(s)) {
             return NULL;
         }
         struct tcb *t = tcb_from_sched(s);
@@ -305,6 +316,11 @@ void kernel_syscall(struct tcb *t, uint64_t now)
         return;
     case BH_SYS_DEBUG_WRITE_BUF:
         debug_write_buf(t);
+        return;
+    case BH_SYS_DEBUG_CPU:
+        t->regs.x[0] = BH_OK;
+        t->regs.x[1] = sched_self();
+        t->regs.x[2] = arch_cpu_mpidr(sched_self());
         return;
     default: {
         uint64_t msg[6] = {t->regs.elr,  nr,           t->regs.sp_el0,

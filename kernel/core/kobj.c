@@ -4,7 +4,9 @@
  * they never touch capability slots.
  */
 #include <caps/finalise.h>
+#include <kernel/console_input.h>
 #include <kernel/ipc.h>
+#include <kernel/kernel.h>
 #include <kernel/vcpu.h>
 #include <kernel/vspace.h>
 
@@ -26,8 +28,10 @@ void kobj_finalise_cnode(paddr_t cnode, uint32_t radix)
 void kobj_finalise_tcb(paddr_t p)
 {
     struct tcb *t = pa_to_kva(p);
+    arch_stall(t); /* no CPU may save into it once its memory is reused */
     vcpu_tcb_destroyed(t);
     ipc_cancel(t);
+    ipc_tcb_unbind(t);
     sched_unbind(&t->sched);
     sched_remove(&t->sched);
     t->state = TCB_INACTIVE;
@@ -42,6 +46,7 @@ void kobj_finalise_notification(paddr_t p)
 {
     struct notification *n = pa_to_kva(p);
     irq_notification_destroyed(n);
+    console_input_notification_destroyed(n);
     ipc_notification_destroyed(n);
 }
 
@@ -61,6 +66,7 @@ void kobj_finalise_sched_context(paddr_t p)
 
 void kobj_finalise_address_space(paddr_t p)
 {
+    arch_stall_others(); /* CPUs running in it re-activate (and fail) first */
     vspace_destroy(pa_to_kva(p));
 }
 
@@ -84,6 +90,7 @@ void kobj_finalise_vm(paddr_t p)
 {
     /* The VMID goes (with its TLB entries); threads still bound to the VM
      * fail activation and stop with a report. */
+    arch_stall_others();
     vspace_destroy(&((struct vm *)pa_to_kva(p))->as);
 }
 

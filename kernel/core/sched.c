@@ -2,24 +2,27 @@
  * Portable scheduler: ready queues with a two-level priority bitmap, choice,
  * thread state changes, budget charging, the release queue and the timer
  * deadline. Design and rules: kernel/core/SCHED.md.
+ *
+ * SMP: every CPU has its own struct sched_cpu (queues, current and idle
+ * thread, release queue, accounting); a thread lives in the queues of exactly
+ * one CPU (sched_thread.cpu). The kernel lock serialises all of it, so the
+ * proved queue functions below stay sequential: they take the queue set they
+ * work on by pointer and never look at which CPU it belongs to.
  */
 #include <kernel/assert.h>
 #include <kernel/sched.h>
 
 /* One ready-queue set per partition while a time-partition schedule is
  * active (choice inside a window looks at one set, then partition 0's: O(1));
- * without a schedule every thread uses set 0 so round-robin spans partitions. */
-static struct sched_rq rqs[BH_SCHED_MAX_PARTITIONS];
+ * without a schedule every thread uses set 0 so round-robin spans partitions.
+ * The major frame is global: every CPU applies the same windows in lockstep. */
+static struct sched_cpu cpus[SCHED_MAX_CPUS];
 
-static struct sched_thread *idle_thread;
-static struct sched_thread *cur;
-static struct sched_thread *release_head; /* sorted by sc->next_release, FIFO on ties */
-static unsigned release_count;
-static unsigned nonsystem_ready;
-static uint64_t last_charge;
-static uint64_t slice_start;
+static unsigned self;            /* the CPU holding the kernel lock */
+static unsigned ncpus = 1;       /* CPUs threads may be placed on */
+static uint32_t kicks;           /* CPUs to interrupt when the lock is released */
+static unsigned nonsystem_ready; /* all CPUs: what sched_set_schedule checks */
 static uint64_t timeslice;
-static bool slice_reset;
 
 /* ---- bitmap ---- */
 
@@ -177,6 +180,9 @@ static void rq_dequeue(struct sched_rq *rq, struct sched_thread *t)
                 0 <= w2 < 4 && w2 != w && 0 <= b2 < 64 ==>
                 (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null); */
         /*@ assert rq_bits_ok(rq); */
+        /* A hint for the provers: only word w changed. */
+        /*@ assert other_words_kept: \forall integer w2; 0 <= w2 < 4 && w2 != w ==>
+                rq->words[w2] == \at(rq->words[w2], Pre); */
         if (rq->words[w] == 0u) {
             rq->summary = bit_clear(rq->summary, w);
         }
@@ -257,11 +263,35 @@ static struct sched_thread *choose_in(const struct sched_rq *own, const struct s
     return t;
 }
 
-/* ---- helpers over the global state ---- */
+/* ---- helpers over the per-CPU state ---- */
+
+static struct sched_cpu *me(void)
+{
+    return &cpus[self];
+}
+
+static struct sched_cpu *home(const struct sched_thread *t)
+{
+    BH_ASSERT(t->cpu < SCHED_MAX_CPUS);
+    return &cpus[t->cpu];
+}
 
 static unsigned queue_of(const struct sched_thread *t)
 {
     return sched_schedule_active() ? t->partition : 0u;
+}
+
+/* Should t, just queued on another CPU, take that CPU from what runs there?
+ * With a schedule the window owner decides regardless of priority: kick. */
+static void kick_if_preempts(const struct sched_thread *t)
+{
+    if (t->cpu == self) {
+        return; /* this CPU chooses again before it leaves the kernel */
+    }
+    const struct sched_cpu *c = home(t);
+    if (c->cur == c->idle || c->cur == NULL || sched_schedule_active() || t->prio > c->cur->prio) {
+        kicks |= 1u << t->cpu;
+    }
 }
 
 static void ready_insert(struct sched_thread *t)
@@ -271,7 +301,7 @@ static void ready_insert(struct sched_thread *t)
     BH_ASSERT(q < BH_SCHED_MAX_PARTITIONS);
     t->queue = (uint16_t)q;
     t->state = SCHED_READY;
-    rq_enqueue(&rqs[q], t);
+    rq_enqueue(&home(t)->rqs[q], t);
     if (t->partition != BH_SCHED_PARTITION_SYSTEM) {
         nonsystem_ready++;
     }
@@ -280,20 +310,22 @@ static void ready_insert(struct sched_thread *t)
 static void ready_delete(struct sched_thread *t)
 {
     BH_ASSERT(t->state == SCHED_READY && t->queue < BH_SCHED_MAX_PARTITIONS);
-    rq_dequeue(&rqs[t->queue], t);
+    rq_dequeue(&home(t)->rqs[t->queue], t);
     if (t->partition != BH_SCHED_PARTITION_SYSTEM) {
         BH_ASSERT(nonsystem_ready > 0u);
         nonsystem_ready--;
     }
 }
 
-/* Sorted insert: walks at most release_count entries (the throttled threads). */
+/* Sorted insert into t's CPU's release queue: walks at most release_count
+ * entries (the throttled threads). */
 static void release_insert(struct sched_thread *t)
 {
+    struct sched_cpu *c = home(t);
     uint64_t when = t->sc->next_release;
     struct sched_thread *prev = NULL;
-    struct sched_thread *it = release_head;
-    unsigned n = release_count;
+    struct sched_thread *it = c->release_head;
+    unsigned n = c->release_count;
 
     while (it != NULL && n > 0u && it->sc->next_release <= when) {
         prev = it;
@@ -305,29 +337,30 @@ static void release_insert(struct sched_thread *t)
     if (prev != NULL) {
         prev->next = t;
     } else {
-        release_head = t;
+        c->release_head = t;
     }
     if (it != NULL) {
         it->prev = t;
     }
-    release_count++;
+    c->release_count++;
     t->state = SCHED_THROTTLED;
 }
 
 static void release_delete(struct sched_thread *t)
 {
-    BH_ASSERT(t->state == SCHED_THROTTLED && release_count > 0u);
+    struct sched_cpu *c = home(t);
+    BH_ASSERT(t->state == SCHED_THROTTLED && c->release_count > 0u);
     if (t->prev != NULL) {
         t->prev->next = t->next;
     } else {
-        release_head = t->next;
+        c->release_head = t->next;
     }
     if (t->next != NULL) {
         t->next->prev = t->prev;
     }
     t->next = NULL;
     t->prev = NULL;
-    release_count--;
+    c->release_count--;
 }
 
 static bool out_of_budget(const struct sched_thread *t)
@@ -345,32 +378,127 @@ static void dequeue_any(struct sched_thread *t)
     }
 }
 
+/* Moves t, which no CPU is running, into the queues of its affinity CPU. */
+static void relocate(struct sched_thread *t)
+{
+    if (t->cpu == t->affinity) {
+        return;
+    }
+    uint8_t state = t->state;
+    dequeue_any(t);
+    t->cpu = t->affinity;
+    if (state == SCHED_READY) {
+        ready_insert(t);
+        kick_if_preempts(t);
+    } else if (state == SCHED_THROTTLED) {
+        release_insert(t);
+        kicks |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
+    }
+}
+
+/* c stops running its current thread: a migration it delayed happens now. */
+static void let_go(struct sched_cpu *c)
+{
+    struct sched_thread *t = c->cur;
+    c->cur = c->idle;
+    c->slice_reset = true;
+    if (t != NULL && t != c->idle) {
+        relocate(t);
+    }
+}
+
 /* ---- public interface ---- */
+
+static void cpu_reset(struct sched_cpu *c, struct sched_thread *idle, uint64_t now)
+{
+    for (unsigned q = 0; q < BH_SCHED_MAX_PARTITIONS; q++) {
+        c->rqs[q].summary = 0u;
+        for (unsigned w = 0; w < 4u; w++) {
+            c->rqs[q].words[w] = 0u;
+        }
+        for (unsigned p = 0; p < BH_SCHED_NUM_PRIOS; p++) {
+            c->rqs[q].head[p] = NULL;
+            c->rqs[q].tail[p] = NULL;
+        }
+    }
+    c->idle = idle;
+    c->cur = idle;
+    c->release_head = NULL;
+    c->release_count = 0u;
+    c->last_charge = now;
+    c->slice_start = now;
+    c->slice_reset = false;
+}
 
 void sched_init(struct sched_thread *idle, uint64_t slice, uint64_t now)
 {
     BH_ASSERT(idle != NULL && slice > 0u && now < BH_SCHED_NOW_MAX);
-    for (unsigned q = 0; q < BH_SCHED_MAX_PARTITIONS; q++) {
-        rqs[q].summary = 0u;
-        for (unsigned w = 0; w < 4u; w++) {
-            rqs[q].words[w] = 0u;
-        }
-        for (unsigned p = 0; p < BH_SCHED_NUM_PRIOS; p++) {
-            rqs[q].head[p] = NULL;
-            rqs[q].tail[p] = NULL;
-        }
+    for (unsigned i = 0; i < SCHED_MAX_CPUS; i++) {
+        cpu_reset(&cpus[i], NULL, now);
     }
-    sched_thread_init(idle, 0u, BH_SCHED_PARTITION_SYSTEM);
-    idle_thread = idle;
-    cur = idle;
-    release_head = NULL;
-    release_count = 0u;
+    self = 0u;
+    ncpus = 1u;
+    kicks = 0u;
     nonsystem_ready = 0u;
-    last_charge = now;
-    slice_start = now;
     timeslice = slice;
-    slice_reset = false;
+    sched_thread_init(idle, 0u, BH_SCHED_PARTITION_SYSTEM);
+    cpus[0].idle = idle;
+    cpus[0].cur = idle;
     (void)sched_set_schedule(NULL, now);
+}
+
+void sched_cpu_start(unsigned cpu, struct sched_thread *idle, uint64_t now)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS && idle != NULL && now < BH_SCHED_NOW_MAX);
+    sched_thread_init(idle, 0u, BH_SCHED_PARTITION_SYSTEM);
+    idle->cpu = (uint8_t)cpu;
+    idle->affinity = (uint8_t)cpu;
+    cpu_reset(&cpus[cpu], idle, now);
+}
+
+void sched_set_ncpus(unsigned n)
+{
+    BH_ASSERT(n >= 1u && n <= SCHED_MAX_CPUS);
+    ncpus = n;
+}
+
+unsigned sched_ncpus(void)
+{
+    return ncpus;
+}
+
+void sched_set_self(unsigned cpu)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS);
+    self = cpu;
+}
+
+unsigned sched_self(void)
+{
+    return self;
+}
+
+uint32_t sched_take_kicks(void)
+{
+    uint32_t k = kicks & ~(1u << self);
+    kicks = 0u;
+    return k;
+}
+
+/* Only the CPU whose queues hold t ever runs it (a migration waits for that
+ * CPU to let go): one look, O(1). */
+int sched_running_on(const struct sched_thread *t)
+{
+    const struct sched_cpu *c = home(t);
+    return c->cur == t && t != c->idle ? (int)t->cpu : -1;
+}
+
+void sched_kick_running(const struct sched_thread *t)
+{
+    int c = sched_running_on(t);
+    if (c >= 0 && (unsigned)c != self) {
+        kicks |= 1u << (unsigned)c;
+    }
 }
 
 void sched_thread_init(struct sched_thread *t, uint8_t prio, uint16_t partition)
@@ -383,6 +511,8 @@ void sched_thread_init(struct sched_thread *t, uint8_t prio, uint16_t partition)
     t->state = SCHED_INACTIVE;
     t->partition = partition;
     t->queue = 0u;
+    t->cpu = 0u;
+    t->affinity = 0u;
 }
 
 void sched_set_priority(struct sched_thread *t, uint8_t prio)
@@ -391,6 +521,8 @@ void sched_set_priority(struct sched_thread *t, uint8_t prio)
         ready_delete(t);
         t->prio = prio;
         ready_insert(t);
+        kick_if_preempts(t);
+        sched_kick_running(t); /* a running thread may have lost its claim */
     } else {
         t->prio = prio;
     }
@@ -405,50 +537,77 @@ bh_error_t sched_set_partition(struct sched_thread *t, uint16_t partition)
         ready_delete(t);
         t->partition = partition;
         ready_insert(t);
+        kick_if_preempts(t);
+        sched_kick_running(t);
     } else {
         t->partition = partition;
     }
     return BH_OK;
 }
 
+bh_error_t sched_set_affinity(struct sched_thread *t, unsigned cpu)
+{
+    if (cpu >= ncpus) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    t->affinity = (uint8_t)cpu;
+    int running = sched_running_on(t);
+    if (running < 0) {
+        relocate(t);
+    } else if ((unsigned)running != self) {
+        /* That CPU lets go of it at its next choice (let_go). */
+        kicks |= 1u << (unsigned)running;
+    }
+    /* Running here: this CPU's own choice on the way out moves it. */
+    return BH_OK;
+}
+
 void sched_make_runnable(struct sched_thread *t)
 {
-    BH_ASSERT(t != NULL && t != idle_thread);
+    BH_ASSERT(t != NULL && t != home(t)->idle);
     if (t->state == SCHED_READY || t->state == SCHED_THROTTLED) {
         return;
     }
+    if (sched_running_on(t) < 0) {
+        /* A blocked thread no CPU runs: the place it wakes up is its affinity. */
+        t->cpu = t->affinity;
+    }
     if (out_of_budget(t)) {
         release_insert(t);
+        kicks |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
     } else {
         ready_insert(t);
+        kick_if_preempts(t);
     }
 }
 
 void sched_block(struct sched_thread *t)
 {
-    BH_ASSERT(t != NULL && t != idle_thread);
+    BH_ASSERT(t != NULL && t != home(t)->idle);
     dequeue_any(t);
     t->state = SCHED_BLOCKED;
 }
 
 void sched_remove(struct sched_thread *t)
 {
-    BH_ASSERT(t != NULL && t != idle_thread);
+    BH_ASSERT(t != NULL && t != home(t)->idle);
     dequeue_any(t);
     t->state = SCHED_INACTIVE;
-    if (cur == t) {
-        /* It may be destroyed next: nothing may be billed to it any more. */
-        cur = idle_thread;
-        slice_reset = true;
+    int running = sched_running_on(t);
+    if (running >= 0) {
+        /* It may be destroyed next: nothing may be billed to it any more.
+         * (The kernel stalled that CPU first if it is another one.) */
+        let_go(&cpus[running]);
     }
 }
 
 void sched_yield(void)
 {
-    if (cur != NULL && cur != idle_thread && cur->state == SCHED_READY) {
-        ready_delete(cur);
-        ready_insert(cur);
-        slice_reset = true;
+    struct sched_cpu *c = me();
+    if (c->cur != NULL && c->cur != c->idle && c->cur->state == SCHED_READY) {
+        ready_delete(c->cur);
+        ready_insert(c->cur);
+        c->slice_reset = true;
     }
 }
 
@@ -461,39 +620,48 @@ void sched_yield(void)
  * own to make progress. */
 struct sched_thread *sched_choose(uint64_t now)
 {
+    struct sched_cpu *c = me();
     struct sched_thread *t;
     unsigned prio;
 
+    if (c->cur != NULL && c->cur != c->idle && c->cur->affinity != c->cur->cpu) {
+        let_go(c); /* migrated while it ran here: hand it to its new CPU */
+    }
     if (!sched_schedule_active()) {
-        t = choose_in(&rqs[0], &rqs[0], &prio);
+        t = choose_in(&c->rqs[0], &c->rqs[0], &prio);
     } else {
         uint16_t owner = partition_current(now);
         BH_ASSERT(owner < BH_SCHED_MAX_PARTITIONS);
-        t = choose_in(&rqs[owner], &rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
+        t = choose_in(&c->rqs[owner], &c->rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
     }
     if (t == NULL) {
-        t = idle_thread;
+        t = c->idle;
     }
-    if (t != cur || slice_reset) {
-        slice_start = now;
-        slice_reset = false;
+    if (t != c->cur || c->slice_reset) {
+        c->slice_start = now;
+        c->slice_reset = false;
     }
-    cur = t;
+    c->cur = t;
     return t;
 }
 
 struct sched_thread *sched_current(void)
 {
-    return cur;
+    return me()->cur;
 }
 
 bool sched_charge(uint64_t now, struct sched_event *ev)
 {
-    BH_ASSERT(now >= last_charge && now < BH_SCHED_NOW_MAX);
-    uint64_t consumed = now - last_charge;
-    struct sched_thread *t = cur;
+    struct sched_cpu *c = me();
+    BH_ASSERT(now < BH_SCHED_NOW_MAX);
+    /* Each CPU reads the shared system counter itself: never earlier than its
+     * own last charge, but another CPU's time may be a little ahead. */
+    uint64_t consumed = now >= c->last_charge ? now - c->last_charge : 0u;
+    struct sched_thread *t = c->cur;
 
-    last_charge = now;
+    if (now > c->last_charge) {
+        c->last_charge = now;
+    }
     /* A throttled thread is not running (it waits for sched_choose to pick
      * another); refilling it here would break the release queue order. */
     if (t == NULL || t->sc == NULL || t->state == SCHED_THROTTLED) {
@@ -527,24 +695,25 @@ bool sched_charge(uint64_t now, struct sched_event *ev)
 
 unsigned sched_tick(uint64_t now)
 {
+    struct sched_cpu *c = me();
     unsigned released = 0u;
-    unsigned n = release_count;
+    unsigned n = c->release_count;
 
     /* Bounded by the number of threads actually released (at most the
      * length of the release queue). */
-    while (n > 0u && release_head != NULL && release_head->sc->next_release <= now) {
-        struct sched_thread *t = release_head;
+    while (n > 0u && c->release_head != NULL && c->release_head->sc->next_release <= now) {
+        struct sched_thread *t = c->release_head;
         release_delete(t);
         (void)sc_replenish(t->sc, now);
         ready_insert(t);
         released++;
         n--;
     }
-    if (cur != NULL && cur != idle_thread && cur->state == SCHED_READY &&
-        now - slice_start >= timeslice) {
-        ready_delete(cur);
-        ready_insert(cur);
-        slice_reset = true;
+    if (c->cur != NULL && c->cur != c->idle && c->cur->state == SCHED_READY &&
+        now >= c->slice_start && now - c->slice_start >= timeslice) {
+        ready_delete(c->cur);
+        ready_insert(c->cur);
+        c->slice_reset = true;
     }
     return released;
 }
@@ -556,19 +725,21 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 uint64_t sched_next_deadline(uint64_t now)
 {
+    const struct sched_cpu *c = me();
     uint64_t d = UINT64_MAX;
+    const struct sched_thread *cur = c->cur;
 
-    if (cur != NULL && cur != idle_thread && cur->state == SCHED_READY) {
+    if (cur != NULL && cur != c->idle && cur->state == SCHED_READY) {
         if (cur->sc != NULL) {
-            d = min_u64(d, last_charge + cur->sc->remaining);
+            d = min_u64(d, c->last_charge + cur->sc->remaining);
         }
         /* The timeslice only matters if another thread shares the list. */
         if (cur->next != NULL || cur->prev != NULL) {
-            d = min_u64(d, slice_start + timeslice);
+            d = min_u64(d, c->slice_start + timeslice);
         }
     }
-    if (release_head != NULL) {
-        d = min_u64(d, release_head->sc->next_release);
+    if (c->release_head != NULL) {
+        d = min_u64(d, c->release_head->sc->next_release);
     }
     if (sched_schedule_active()) {
         d = min_u64(d, partition_next_switch(now));
@@ -589,6 +760,7 @@ bh_error_t sched_bind(struct sched_thread *t, struct sched_context *sc)
     if (t->state == SCHED_READY && sc->remaining == 0u) {
         ready_delete(t);
         release_insert(t);
+        sched_kick_running(t);
     }
     return BH_OK;
 }
@@ -603,6 +775,7 @@ void sched_unbind(struct sched_thread *t)
         t->sc->thread = NULL;
         t->sc = NULL;
         ready_insert(t);
+        kick_if_preempts(t);
         return;
     }
     t->sc->thread = NULL;
@@ -616,11 +789,28 @@ unsigned sched_nonsystem_ready(void)
 
 const struct sched_rq *sched_debug_rq(unsigned q)
 {
-    BH_ASSERT(q < BH_SCHED_MAX_PARTITIONS);
-    return &rqs[q];
+    return sched_debug_rq_on(self, q);
 }
 
 const struct sched_thread *sched_debug_release_head(void)
 {
-    return release_head;
+    return sched_debug_release_head_on(self);
+}
+
+const struct sched_rq *sched_debug_rq_on(unsigned cpu, unsigned q)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS && q < BH_SCHED_MAX_PARTITIONS);
+    return &cpus[cpu].rqs[q];
+}
+
+const struct sched_thread *sched_debug_release_head_on(unsigned cpu)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS);
+    return cpus[cpu].release_head;
+}
+
+const struct sched_thread *sched_debug_current_on(unsigned cpu)
+{
+    BH_ASSERT(cpu < SCHED_MAX_CPUS);
+    return cpus[cpu].cur;
 }

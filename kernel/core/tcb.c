@@ -5,11 +5,13 @@
 #include <kernel/ipc.h>
 #include <kernel/kernel.h>
 #include <kernel/object_invoke.h>
+#include <kernel/vcpu.h>
 
 #include <bh_fmt.h>
 
 void tcb_stop(struct tcb *t, uint64_t status)
 {
+    arch_stall(t); /* it may be running on another CPU (vCPU destroyed) */
     ipc_cancel(t);
     sched_remove(&t->sched);
     t->state = TCB_STOPPED;
@@ -118,9 +120,26 @@ static bh_error_t set_sched(struct tcb *t, const struct invocation *inv)
     return e;
 }
 
+/* A vCPU's EL1, timer and GIC state is saved on the CPU that holds it before
+ * the thread moves; its passthrough interrupts follow it. */
+static bh_error_t tcb_set_affinity(struct tcb *t, unsigned cpu)
+{
+    if (t->vcpu != NULL && t->sched.affinity != cpu) {
+        arch_vcpu_flush(t->vcpu);
+        irq_vcpu_moved(t->vcpu, cpu);
+    }
+    return sched_set_affinity(&t->sched, cpu);
+}
+
 bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
 {
     struct tcb *t = tcb_of(inv->target->cap);
+    if (inv->label != BH_INV_TCB_SET_PRIORITY && inv->label != BH_INV_TCB_SET_AFFINITY &&
+        inv->label != BH_INV_TCB_SET_NAME && inv->label != BH_INV_TCB_SET_PARTITION) {
+        /* Registers, address space, state: another CPU running t must have
+         * put them in memory and must look again before it runs t on. */
+        arch_stall(t);
+    }
     switch (inv->label) {
     case BH_INV_TCB_CONFIGURE:
         return configure(caller, t, inv);
@@ -183,6 +202,14 @@ bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
         sched_remove(&t->sched);
         t->state = TCB_INACTIVE;
         return BH_OK;
+    case BH_INV_TCB_SET_AFFINITY:
+        if (inv->len < 1) {
+            return BH_E_TRUNCATED;
+        }
+        if (inv->mr[0] >= sched_ncpus()) {
+            return BH_E_INVALID_ARGUMENT; /* not an online CPU */
+        }
+        return tcb_set_affinity(t, (unsigned)inv->mr[0]);
     case BH_INV_TCB_SET_NAME:
         for (unsigned i = 0; i < sizeof(t->name) - 1; i++) {
             uint64_t w = i / 8 < inv->len ? inv->mr[i / 8] : 0;

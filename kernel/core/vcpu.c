@@ -31,6 +31,9 @@
 #define ESR_IL_BIT    (1ull << 25)
 #define FSC_SYNC_EXT  0x10u
 
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures \result == t->vcpu; */
 struct vcpu *tcb_vcpu(const struct tcb *t)
 {
     return t->vcpu;
@@ -86,9 +89,12 @@ static int queue_best(const struct vcpu *v)
     ensures v->queue[i] == \old(v->queue[v->nqueued - 1]); */
 static void queue_take(struct vcpu *v, int i, struct vcpu_virq *out)
 {
+    uint32_t n = v->nqueued - 1u;
+    /*@ assert n == \at(v->nqueued, Pre) - 1; */
+    struct vcpu_virq last = v->queue[n]; /* read before any store */
     *out = v->queue[i];
-    v->nqueued--;
-    v->queue[i] = v->queue[v->nqueued];
+    v->nqueued = n;
+    v->queue[i] = last;
 }
 
 /*
@@ -119,6 +125,81 @@ bool vcpu_queue_pop(struct vcpu *v, struct vcpu_virq *out)
     return true;
 }
 
+/* ---- list registers (GICv3 ICH_LR<n>_EL2, IHI 0069 "ICH_LR<n>_EL2") ----
+ * vINTID [31:0]; pINTID [44:32] when HW is 1 (HW 0: bit 41 is EOI, [44:42]
+ * and [40:32] RES0); [47:45] RES0; Priority [55:48]; [59:56] RES0; Group [60];
+ * HW [61]; State [63:62] (0 invalid, 1 pending, 2 active, 3 both). The
+ * architecture layer (vcpu_switch.c) writes these values to the registers. */
+
+/* The list-register value for a queued virtual interrupt: pending, Group 1,
+ * its priority and vINTID; with HW and the pINTID (13 bits) for a
+ * passthrough interrupt. Written as a sum of disjoint fields (= the | of the
+ * shifted fields). */
+/*@ requires \valid_read(q);
+    assigns \nothing;
+    ensures vintid: \result % 0x100000000 == q->intid;
+    ensures pintid: (\result / 0x100000000) % 0x2000 == (q->hw != 0 ? q->pintid % 0x2000 : 0);
+    ensures res0_45_47: (\result / 0x200000000000) % 8 == 0;
+    ensures priority: (\result / 0x1000000000000) % 256 == q->prio;
+    ensures res0_56_59: (\result / 0x100000000000000) % 16 == 0;
+    ensures group1: (\result / 0x1000000000000000) % 2 == 1;
+    ensures hw: (\result / 0x2000000000000000) % 2 == (q->hw != 0 ? 1 : 0);
+    ensures state_pending: \result / 0x4000000000000000 == 1; */
+uint64_t vcpu_lr_value(const struct vcpu_virq *q)
+{
+    /* State 0b01 (pending) and Group 1: bits 62 and 60. */
+    uint64_t lr = 0x5000000000000000u + (uint64_t)q->prio * 0x1000000000000u + q->intid;
+    if (q->hw != 0u) {
+        lr += 0x2000000000000000u + (uint64_t)(q->pintid % 0x2000u) * 0x100000000u;
+    }
+    return lr;
+}
+
+/*
+ * Where a queued interrupt goes among the n list registers lrs: returns the
+ * first free one (State 0), -1 if none; *same is a list register that
+ * already holds intid (State not 0, same vINTID; the last such), -1 if none.
+ */
+/*@ requires n <= VCPU_MAX_LRS && \valid_read(lrs + (0 .. n - 1)) && \valid(same);
+    requires \separated(same, lrs + (0 .. n - 1));
+    assigns *same;
+    ensures -1 <= \result < n && -1 <= *same < n;
+    ensures \result >= 0 ==> lrs[\result] / 0x4000000000000000 == 0 &&
+              \forall integer k; 0 <= k < \result ==> lrs[k] / 0x4000000000000000 != 0;
+    ensures \result == -1 ==> \forall integer k; 0 <= k < n ==> lrs[k] / 0x4000000000000000 != 0;
+    ensures *same >= 0 ==>
+              lrs[*same] / 0x4000000000000000 != 0 && lrs[*same] % 0x100000000 == intid;
+    ensures *same == -1 ==> \forall integer k; 0 <= k < n ==>
+              lrs[k] / 0x4000000000000000 == 0 || lrs[k] % 0x100000000 != intid; */
+int vcpu_lr_slot(const uint64_t *lrs, unsigned n, uint32_t intid, int *same)
+{
+    int free_lr = -1;
+    int hit = -1;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant -1 <= free_lr < i && -1 <= hit < i;
+        loop invariant free_lr >= 0 ==> lrs[free_lr] / 0x4000000000000000 == 0 &&
+          \forall integer k; 0 <= k < free_lr ==> lrs[k] / 0x4000000000000000 != 0;
+        loop invariant free_lr == -1 ==>
+          \forall integer k; 0 <= k < i ==> lrs[k] / 0x4000000000000000 != 0;
+        loop invariant hit >= 0 ==>
+          lrs[hit] / 0x4000000000000000 != 0 && lrs[hit] % 0x100000000 == intid;
+        loop invariant hit == -1 ==> \forall integer k; 0 <= k < i ==>
+          lrs[k] / 0x4000000000000000 == 0 || lrs[k] % 0x100000000 != intid;
+        loop assigns i, free_lr, hit;
+        loop variant n - i; */
+    for (unsigned i = 0; i < n; i++) {
+        if (lrs[i] / 0x4000000000000000u == 0u) { /* State [63:62] invalid */
+            if (free_lr < 0) {
+                free_lr = (int)i;
+            }
+        } else if (lrs[i] % 0x100000000u == intid) { /* vINTID [31:0] */
+            hit = (int)i;
+        }
+    }
+    *same = hit;
+    return free_lr;
+}
+
 static void wake_from_wfi(struct vcpu *v)
 {
     struct tcb *t = v->tcb;
@@ -126,6 +207,10 @@ static void wake_from_wfi(struct vcpu *v)
         v->wfi = 0;
         t->state = TCB_RUNNABLE;
         sched_make_runnable(&t->sched);
+    } else if (t != NULL) {
+        /* Running on another CPU: that CPU refills its list registers on the
+         * way back into the guest. */
+        sched_kick_running(&t->sched);
     }
 }
 
@@ -187,6 +272,10 @@ uint64_t vcpu_decode_abort(uint64_t esr)
     return d;
 }
 
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures r < 31 ==> \result == t->regs.x[r];
+    ensures r >= 31 ==> \result == 0; */
 static uint64_t reg_or_zero(const struct tcb *t, unsigned r)
 {
     return r < 31u ? t->regs.x[r] : 0u; /* register 31 is XZR here */
@@ -259,22 +348,40 @@ void vcpu_exit(struct tcb *t, struct vcpu *v, uint64_t esr, uint64_t far, uint64
     kernel_fault_n(t, BH_FAULT_VCPU, msg, BH_VCPU_EXIT_MRS, "guest exit with no VMM to take it");
 }
 
+/* ESR_EL1 for an injected synchronous external abort (Arm ARM D17: EC
+ * [31:26], IL [25], ISS [24:0] with DFSC/IFSC [5:0] = 0b010000 and, for a
+ * data abort, WnR [6] from the exit). Fields written as sums of disjoint
+ * slices (= the | of the shifted fields). */
+/*@ assigns \nothing;
+    ensures ec: \result / 0x4000000 ==
+      ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ?
+         ((guest_spsr / 4) % 4 == 1 ? EC_DABT_CUR : EC_DABT_LOWER) :
+         ((guest_spsr / 4) % 4 == 1 ? EC_IABT_CUR : EC_IABT_LOWER));
+    ensures il: (\result / 0x2000000) % 2 == 1;
+    ensures fsc: \result % 64 == FSC_SYNC_EXT;
+    ensures wnr: (\result / 64) % 2 ==
+      ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ? (exit_esr / 64) % 2 : 0);
+    ensures iss_rest: (\result / 128) % 0x40000 == 0; */
 uint64_t vcpu_abort_esr(uint64_t exit_esr, uint64_t guest_spsr)
 {
-    bool from_el1 = (guest_spsr & 0xcu) == 0x4u;
-    bool data = ESR_EC_OF(exit_esr) == EC_DABT_LOWER;
+    bool from_el1 = (guest_spsr / 4u) % 4u == 1u;               /* M[3:2] = EL1 */
+    bool data = (exit_esr / 0x4000000u) % 64u == EC_DABT_LOWER; /* = ESR_EC_OF(exit_esr) */
     uint64_t ec =
         data ? (from_el1 ? EC_DABT_CUR : EC_DABT_LOWER) : (from_el1 ? EC_IABT_CUR : EC_IABT_LOWER);
     uint64_t iss = FSC_SYNC_EXT;
     if (data) {
-        iss |= exit_esr & (1u << 6); /* WnR */
+        iss += (exit_esr / 64u) % 2u * 64u; /* WnR */
     }
-    return (ec << 26) | ESR_IL_BIT | iss;
+    return ec * 0x4000000u + ESR_IL_BIT + iss;
 }
 
+/*@ assigns \nothing;
+    ensures guest_spsr % 16 == 4 ==> \result == 0;
+    ensures guest_spsr % 16 == 5 ==> \result == 0x200;
+    ensures guest_spsr % 16 != 4 && guest_spsr % 16 != 5 ==> \result == 0x400; */
 uint64_t vcpu_sync_vector_offset(uint64_t guest_spsr)
 {
-    switch (guest_spsr & 0xfu) {
+    switch (guest_spsr % 16u) { /* M[3:0] */
     case 0x4u:
         return 0x000; /* EL1t: current EL with SP_EL0 */
     case 0x5u:
@@ -409,6 +516,7 @@ static bh_error_t set_tcb(struct tcb *caller, struct vcpu *v, const struct invoc
     }
     v->sys[VCPU_SYS(BH_VCPU_REG_VMPIDR)] = inv->mr[0] | VMPIDR_RES1;
     t->regs.spsr = PSTATE_EL1H_MASKED;
+    irq_vcpu_moved(v, t->sched.affinity); /* passthrough lines follow the thread */
     return BH_OK;
 }
 
@@ -436,6 +544,8 @@ bh_error_t vcpu_invoke(struct tcb *caller, const struct invocation *inv)
     if (v->tcb == NULL) {
         return BH_E_INVALID_ARGUMENT; /* registers belong to a bound vCPU */
     }
+    /* Running on another CPU: its general registers go to memory first. */
+    arch_stall(v->tcb);
     switch (inv->label) {
     case BH_INV_VCPU_READ_REGS: {
         if (inv->len < 2) {

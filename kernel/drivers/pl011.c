@@ -9,6 +9,9 @@
 #define UART_FR   0x18
 #define UART_CR   0x30
 #define UART_IMSC 0x38
+#define UART_ICR  0x44
+#define INT_RX    (1u << 4) /* receive (FIFO at its trigger level) */
+#define INT_RT    (1u << 6) /* receive timeout (bytes below the trigger level) */
 #define FR_RXFE   (1u << 4)
 #define FR_TXFF   (1u << 5)
 #define CR_UARTEN (1u << 0)
@@ -43,4 +46,17 @@ bool pl011_getc(uintptr_t base, char *c)
     }
     *c = (char)(*reg(base, UART_DR) & 0xffu);
     return true;
+}
+
+void pl011_rx_irq_enable(uintptr_t base)
+{
+    *reg(base, UART_ICR) = INT_RX | INT_RT;
+    *reg(base, UART_IMSC) = INT_RX | INT_RT;
+}
+
+void pl011_rx_irq_clear(uintptr_t base)
+{
+    /* Cleared before the FIFO is drained: a byte that arrives after the
+     * drain raises the interrupt again instead of waiting unseen. */
+    *reg(base, UART_ICR) = INT_RX | INT_RT;
 }

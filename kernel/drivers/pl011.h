@@ -1,4 +1,4 @@
-/* ARM PrimeCell PL011 UART: polled transmit and receive. */
+/* ARM PrimeCell PL011 UART: polled transmit; receive polled or by interrupt. */
 #ifndef DRIVERS_PL011_H
 #define DRIVERS_PL011_H
 
@@ -8,5 +8,8 @@
 void pl011_init(uintptr_t base);
 void pl011_putc(uintptr_t base, char c);
 bool pl011_getc(uintptr_t base, char *c);
+/* Receive and receive-timeout interrupts on (the console's input). */
+void pl011_rx_irq_enable(uintptr_t base);
+void pl011_rx_irq_clear(uintptr_t base);
 
 #endif

@@ -1,5 +1,7 @@
 #include <kernel/console.h>
+#include <kernel/console_input.h>
 
+#include <arch/gic.h>
 #include <bh_fmt.h>
 
 #include "../drivers/pl011.h"
@@ -11,6 +13,35 @@ void console_init(unsigned long base)
 {
     uart_base = (uintptr_t)base;
     pl011_init(uart_base);
+}
+
+void console_rx_start(unsigned intid)
+{
+    if (intid < 32u) {
+        return; /* no SPI in the device tree: input stays polled (unused) */
+    }
+    pl011_rx_irq_enable(uart_base);
+    console_input_set_irq(intid);
+    gic_enable(intid);
+}
+
+void console_rx_irq(void)
+{
+    /* Bounded: one FIFO's worth per round and a few rounds; what arrives
+     * later raises the interrupt again. */
+    uint8_t buf[32];
+    pl011_rx_irq_clear(uart_base);
+    for (unsigned round = 0; round < 4u; round++) {
+        unsigned n = 0;
+        char c;
+        while (n < sizeof(buf) && pl011_getc(uart_base, &c)) {
+            buf[n++] = (uint8_t)c;
+        }
+        console_input_push(buf, n);
+        if (n < sizeof(buf)) {
+            break;
+        }
+    }
 }
 
 void console_putc(char c)

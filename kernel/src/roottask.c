@@ -13,6 +13,7 @@
 #include <caps/untyped.h>
 #include <kernel/assert.h>
 #include <kernel/console.h>
+#include <kernel/console_input.h>
 #include <kernel/kernel.h>
 #include <kernel/phys.h>
 #include <kernel/vspace.h>
@@ -238,6 +239,8 @@ struct tcb *roottask_create(struct bootmem *bm, const struct bootinfo_facts *fac
     cte_t *as_slot = give(&b, BH_RT_SLOT_VSPACE,
                           cap_make(BH_OBJ_ADDRESS_SPACE, kva_to_pa(b.as), BH_RIGHTS_ALL, true));
     give(&b, BH_RT_SLOT_IRQ_CONTROL, cap_make(BH_OBJ_IRQ_CONTROL, pa_init(0), BH_RIGHTS_ALL, true));
+    give(&b, BH_RT_SLOT_CONSOLE_INPUT,
+         cap_make(BH_OBJ_CONSOLE_INPUT, console_input_object(), BH_RIGHTS_ALL, true));
 
     uint64_t entry = load_elf(&b, (const uint8_t *)h + rt->offset, rt->size, rt->name);
 

@@ -1,7 +1,9 @@
 /*
  * Just enough of the flattened device tree format (devicetree specification,
- * chapter 5) to read /chosen/bootargs, so a spec's bootargs can parameterise a
- * test guest. Bounds-checked against the header: the blob comes from outside.
+ * chapter 5) to walk the root node's children: /chosen/bootargs, so a spec's
+ * bootargs can parameterise a test guest, and the nodes the example guests
+ * look for (examples/guests). Bounds-checked against the header: the blob
+ * comes from outside.
  */
 #include "guest.h"
 
@@ -13,13 +15,8 @@
 #define FDT_END        9u
 #define FDT_MAX_SIZE   (2u << 20)
 
-static uint32_t be32(const uint8_t *p)
-{
-    /* Byte loads: the blob may be unaligned and memory is Device (MMU off). */
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static bool name_is(const uint8_t *s, const uint8_t *end, const char *want)
+/* s (bounded by end) is want, NUL-terminated or, with unit, followed by '@'. */
+static bool str_match(const uint8_t *s, const uint8_t *end, const char *want, bool unit)
 {
     size_t i = 0;
     for (; want[i] != '\0'; i++) {
@@ -27,8 +24,117 @@ static bool name_is(const uint8_t *s, const uint8_t *end, const char *want)
             return false;
         }
     }
-    /* "chosen" also matches "chosen@..." (unit address). */
-    return s + i < end && (s[i] == '\0' || s[i] == '@');
+    return s + i < end && (s[i] == '\0' || (unit && s[i] == '@'));
+}
+
+bool guest_fdt_str_is(const uint8_t *s, const uint8_t *end, const char *want)
+{
+    return str_match(s, end, want, false);
+}
+
+/* "chosen" also matches "chosen@..." (unit address). */
+static bool name_is(const uint8_t *s, const uint8_t *end, const char *want)
+{
+    return str_match(s, end, want, true);
+}
+
+uint32_t guest_fdt_be32(const uint8_t *p)
+{
+    /* Byte loads: the blob may be unaligned and memory is Device (MMU off). */
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+uint64_t guest_fdt_be64(const uint8_t *p)
+{
+    return ((uint64_t)guest_fdt_be32(p) << 32) | guest_fdt_be32(p + 4);
+}
+
+bool guest_fdt_walk(uint64_t dtb, guest_fdt_visit_t visit, void *ctx)
+{
+    const uint8_t *base = (const uint8_t *)dtb;
+    if (dtb == 0 || (dtb & 3u) != 0 || guest_fdt_be32(base) != FDT_MAGIC) {
+        return false;
+    }
+    uint32_t total = guest_fdt_be32(base + 4);
+    uint32_t off_struct = guest_fdt_be32(base + 8);
+    uint32_t off_strings = guest_fdt_be32(base + 12);
+    if (total > FDT_MAX_SIZE || off_struct >= total || off_strings >= total) {
+        return false;
+    }
+    const uint8_t *end = base + total;
+    const uint8_t *strings = base + off_strings;
+    const uint8_t *p = base + off_struct;
+    unsigned depth = 0;
+    while (p + 4 <= end) {
+        uint32_t tok = guest_fdt_be32(p);
+        p += 4;
+        if (tok == FDT_BEGIN_NODE) {
+            depth++;
+            if (depth == 2) {
+                struct guest_fdt_item it = {GUEST_FDT_NODE, p, NULL, 0, end};
+                if (visit(ctx, &it)) {
+                    return true;
+                }
+            }
+            while (p < end && *p != '\0') {
+                p++;
+            }
+            p = base + ((((uint64_t)(p - base)) + 4u) & ~(uint64_t)3u);
+        } else if (tok == FDT_END_NODE) {
+            if (depth == 0) {
+                return false;
+            }
+            if (depth == 2) {
+                struct guest_fdt_item it = {GUEST_FDT_NODE_END, NULL, NULL, 0, end};
+                if (visit(ctx, &it)) {
+                    return true;
+                }
+            }
+            depth--;
+        } else if (tok == FDT_PROP) {
+            if (p + 8 > end) {
+                return false;
+            }
+            uint32_t len = guest_fdt_be32(p);
+            uint32_t nameoff = guest_fdt_be32(p + 4);
+            p += 8;
+            if (len > (uint64_t)(end - p) || nameoff >= total - off_strings) {
+                return false;
+            }
+            if (depth == 2) {
+                struct guest_fdt_item it = {GUEST_FDT_PROP, strings + nameoff, p, len, end};
+                if (visit(ctx, &it)) {
+                    return true;
+                }
+            }
+            p = base + ((((uint64_t)(p - base)) + len + 3u) & ~(uint64_t)3u);
+        } else if (tok == FDT_NOP) {
+            continue;
+        } else {
+            return false; /* FDT_END or garbage */
+        }
+    }
+    return false;
+}
+
+struct bootargs_walk {
+    bool in_chosen;
+    const char *args;
+};
+
+static bool bootargs_visit(void *ctx, const struct guest_fdt_item *it)
+{
+    struct bootargs_walk *w = ctx;
+    if (it->event == GUEST_FDT_NODE) {
+        w->in_chosen = name_is(it->name, it->end, "chosen");
+    } else if (it->event == GUEST_FDT_NODE_END) {
+        w->in_chosen = false;
+    } else if (w->in_chosen && name_is(it->name, it->end, "bootargs") && it->len > 0 &&
+               it->val[it->len - 1] == '\0') {
+        w->args = (const char *)it->val;
+        return true;
+    }
+    return false;
 }
 
 const char *guest_fdt_bootargs(uint64_t dtb)
@@ -44,66 +150,8 @@ const char *guest_fdt_bootargs(uint64_t dtb)
         }
         dtb = GUEST_RAM_BASE;
     }
-    if ((dtb & 3u) != 0) {
-        return NULL;
-    }
-    const uint8_t *base = (const uint8_t *)dtb;
-    if (be32(base) != FDT_MAGIC) {
-        return NULL;
-    }
-    uint32_t total = be32(base + 4);
-    uint32_t off_struct = be32(base + 8);
-    uint32_t off_strings = be32(base + 12);
-    if (total > FDT_MAX_SIZE || off_struct >= total || off_strings >= total) {
-        return NULL;
-    }
-    const uint8_t *end = base + total;
-    const uint8_t *strings = base + off_strings;
-    const uint8_t *p = base + off_struct;
-    unsigned depth = 0;
-    bool in_chosen = false;
-    while (p + 4 <= end) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == FDT_BEGIN_NODE) {
-            depth++;
-            if (depth == 2) {
-                in_chosen = name_is(p, end, "chosen");
-            }
-            while (p < end && *p != '\0') {
-                p++;
-            }
-            p = base + ((((uint64_t)(p - base)) + 4u) & ~(uint64_t)3u);
-        } else if (tok == FDT_END_NODE) {
-            if (depth == 2) {
-                in_chosen = false;
-            }
-            if (depth == 0) {
-                return NULL;
-            }
-            depth--;
-        } else if (tok == FDT_PROP) {
-            if (p + 8 > end) {
-                return NULL;
-            }
-            uint32_t len = be32(p);
-            uint32_t nameoff = be32(p + 4);
-            p += 8;
-            if (len > (uint64_t)(end - p) || nameoff >= total - off_strings) {
-                return NULL;
-            }
-            if (in_chosen && depth == 2 && name_is(strings + nameoff, end, "bootargs") && len > 0 &&
-                p[len - 1] == '\0') {
-                return (const char *)p;
-            }
-            p = base + ((((uint64_t)(p - base)) + len + 3u) & ~(uint64_t)3u);
-        } else if (tok == FDT_NOP) {
-            continue;
-        } else {
-            return NULL; /* FDT_END or garbage */
-        }
-    }
-    return NULL;
+    struct bootargs_walk w = {false, NULL};
+    return guest_fdt_walk(dtb, bootargs_visit, &w) ? w.args : NULL;
 }
 
 /* Parses a decimal or 0x-prefixed hexadecimal number; returns the end or NULL. */

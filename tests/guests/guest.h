@@ -73,6 +73,10 @@ uint64_t guest_cntfrq(void);
 void guest_vtimer_at(uint64_t cval); /* enabled, unmasked */
 void guest_vtimer_off(void);
 bool guest_vtimer_fired(void);
+/* Sleeps in WFI (IRQs masked) until the virtual timer reaches cval, then
+ * acknowledges and completes its interrupt and turns the timer off. Needs
+ * guest_gic_init_ppi(GUEST_VTIMER_PPI) first. */
+void guest_vtimer_sleep_until(uint64_t cval);
 
 /* GICv3: enable the CPU interface and one PPI (group 1, priority 0x80). */
 void guest_gic_init_ppi(unsigned intid);
@@ -99,6 +103,32 @@ static inline void guest_wfi(void)
  * (0x40000000) if one is there. Returns /chosen/bootargs, or NULL.
  */
 const char *guest_fdt_bootargs(uint64_t dtb);
+
+/*
+ * A walk over the children of the device tree's root node (their own
+ * properties only; deeper nodes are passed over): for each child a
+ * GUEST_FDT_NODE item (name: its name), a GUEST_FDT_PROP item for each of its
+ * properties (name, val, len), then GUEST_FDT_NODE_END. Names and values lie
+ * inside the blob, which ends at end: compare with guest_fdt_str_is. When
+ * visit returns true the walk stops and returns true; otherwise it returns
+ * false at the end of the tree, or at once for a missing (dtb 0), misaligned
+ * or malformed one.
+ */
+enum guest_fdt_event { GUEST_FDT_NODE, GUEST_FDT_PROP, GUEST_FDT_NODE_END };
+struct guest_fdt_item {
+    enum guest_fdt_event event;
+    const uint8_t *name;
+    const uint8_t *val;
+    uint32_t len;
+    const uint8_t *end;
+};
+typedef bool (*guest_fdt_visit_t)(void *ctx, const struct guest_fdt_item *it);
+bool guest_fdt_walk(uint64_t dtb, guest_fdt_visit_t visit, void *ctx);
+/* s (bounded by end) is the NUL-terminated string want. */
+bool guest_fdt_str_is(const uint8_t *s, const uint8_t *end, const char *want);
+/* Big-endian cells, read a byte at a time (the blob may be unaligned). */
+uint32_t guest_fdt_be32(const uint8_t *p);
+uint64_t guest_fdt_be64(const uint8_t *p);
 /* Finds "KEY=A,B" (numbers, decimal or 0x hex) among space-separated args. */
 bool guest_arg_pair(const char *args, const char *key, uint64_t *a, uint64_t *b);
 #define GUEST_RAM_BASE 0x40000000ul

@@ -22,14 +22,6 @@ void guest_main(uint64_t x0, uint64_t x1, uint64_t x2)
         guest_putdec(n);
         guest_puts("\n");
         deadline += period;
-        guest_vtimer_at(deadline);
-        while (!guest_vtimer_fired()) {
-            guest_wfi();
-        }
-        uint32_t intid = guest_gic_ack();
-        guest_vtimer_off();
-        if (intid < 1020u) {
-            guest_gic_eoi(intid);
-        }
+        guest_vtimer_sleep_until(deadline);
     }
 }

@@ -290,6 +290,20 @@ bool guest_vtimer_fired(void)
     return (ctl & 4u) != 0;
 }
 
+void guest_vtimer_sleep_until(uint64_t cval)
+{
+    guest_vtimer_at(cval);
+    /* IRQs stay masked: the pending timer interrupt only ends the WFI. */
+    while (!guest_vtimer_fired()) {
+        guest_wfi();
+    }
+    uint32_t intid = guest_gic_ack();
+    guest_vtimer_off();
+    if (intid < 1020u) {
+        guest_gic_eoi(intid);
+    }
+}
+
 #define GICD_CTLR       0x0000u
 #define GICD_CTLR_RWP   (1u << 31)
 #define GICR_WAKER      0x0014u

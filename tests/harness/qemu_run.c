@@ -19,9 +19,12 @@ static void usage(FILE *f)
             "usage: bh-qemu-run --image IMAGE [--machine M] [--cpu CPU] [--smp N] [--mem MiB]\n"
             "                   [--timeout SECONDS] [--expect TEXT]... [--reject TEXT]...\n"
             "                   [--log FILE] [--icount] [--quiet] [--interactive] [--allow-panic]\n"
+            "                   [--send-after LINE TEXT]...\n"
             "                   [-- QEMU-ARGS...]\n"
             "exit: 0 pass, 1 timeout, 2 panic or rejected text, 3 QEMU exited early,\n"
-            "      4 QEMU could not run, 64 usage\n");
+            "      4 QEMU could not run, 64 usage\n"
+            "--send-after LINE TEXT: once LINE appeared on the console (and earlier TEXTs\n"
+            "      were sent), write TEXT to the serial input; \\n, \\r, \\\\ are escapes\n");
 }
 
 int main(int argc, char **argv)
@@ -30,8 +33,12 @@ int main(int argc, char **argv)
     memset(&o, 0, sizeof(o));
     const char *expect[MAX_TEXTS];
     const char *reject[MAX_TEXTS];
+    const char *send[MAX_TEXTS];
+    const char *send_after[MAX_TEXTS];
     o.expect = expect;
     o.reject = reject;
+    o.send = send;
+    o.send_after = send_after;
     o.timeout_s = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -78,6 +85,10 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--expect") == 0 && o.nexpect < MAX_TEXTS) {
             expect[o.nexpect++] = v;
             i++;
+        } else if (strcmp(a, "--send-after") == 0 && i + 2 < argc && o.nsend < MAX_TEXTS) {
+            send_after[o.nsend] = v;
+            send[o.nsend++] = argv[i + 2];
+            i += 2;
         } else if (strcmp(a, "--reject") == 0 && o.nreject < MAX_TEXTS) {
             reject[o.nreject++] = v;
             i++;

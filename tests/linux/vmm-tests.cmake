@@ -31,6 +31,15 @@ bh_linux_image(linux_vm_isolation guest-kernel:hb:${L}/Image guest-initrd:hb:${L
 bh_linux_image(linux_vm_marker
     guest-kernel:marker:${L}/Image guest-initrd:marker:${L}/initrd.cpio.gz)
 bh_linux_image(linux_vm_uart guest-kernel:uart:${L}/Image guest-initrd:uart:${L}/initrd.cpio.gz)
+bh_linux_image(linux_vm_blkbench guest-kernel:blkbench:${L}/Image
+    guest-initrd:blkbench:${L}/initrd.cpio.gz guest-disk:blkbench:${L}/rootfs.img)
+# Console input and virtio-console (two guests), channels (two guests).
+bh_linux_image(linux_vm_console guest-kernel:cin:${L}/Image guest-initrd:cin:${L}/initrd.cpio.gz
+    guest-kernel:cinb:${L}/Image guest-initrd:cinb:${L}/initrd.cpio.gz)
+bh_linux_image(linux_vm_hvc_input
+    guest-kernel:hvcin:${L}/Image guest-initrd:hvcin:${L}/initrd.cpio.gz)
+bh_linux_image(linux_vm_channel guest-kernel:cha:${L}/Image guest-initrd:cha:${L}/initrd.cpio.gz
+    guest-kernel:chb:${L}/Image guest-initrd:chb:${L}/initrd.cpio.gz)
 
 set(LINUX_REJECT "Kernel panic" "Oops" "BUG:" "linux_rt: FAIL" "faulted" "stopping the guest")
 
@@ -53,7 +62,8 @@ set_tests_properties(linux_vm PROPERTIES TIMEOUT 300
 # (This test found arch_vcpu_enter re-writing SCTLR_EL1 from a stale copy when
 # re-entering a vCPU straight from guest mode, turning a secondary's fresh MMU
 # off again about 1 boot in 4.)
-bh_qemu_test(linux_vm_smp2 IMAGE linux_vm_smp2 LABELS linux TIMEOUT 240 MEM 1024
+# SMP 2: linux_rt pins vCPU n to physical CPU n (SET_AFFINITY).
+bh_qemu_test(linux_vm_smp2 IMAGE linux_vm_smp2 LABELS linux TIMEOUT 240 MEM 1024 SMP 2
     EXPECT "[linux2] [    0.000000] Linux version 6."
            "[linux2] [    0.000000] psci: PSCIv1.1 detected in firmware."
            "[linux2] cpus=2"
@@ -109,4 +119,64 @@ bh_qemu_test(linux_vm_isolation IMAGE linux_vm_isolation LABELS linux TIMEOUT 24
            "linux_rt: hb powered off cleanly"
     REJECT "linux_rt: FAIL" "faulted" "stopping the guest" "Oops")
 set_tests_properties(linux_vm_isolation PROPERTIES TIMEOUT 300
+    FIXTURES_REQUIRED "linux_payloads;linux_vmm_images")
+
+# Console input reaches the chosen guest only: cin reads the line typed on the
+# serial port and runs it (the tty echoes it first); cinb, which has no console
+# input, times out on its own read. cinb's /dev/hvc0 output (virtio-console)
+# arrives whole-line and prefixed like the PL011's.
+bh_qemu_test(linux_vm_console IMAGE linux_vm_console LABELS linux TIMEOUT 240 MEM 1024
+    EXPECT "vmm: cin: console input goes to the guest's PL011"
+           "[cin] echo typed-$((6*7))"
+           "[cin] typed-42"
+           "[cinb] hvc-42"
+           "[cinb] cinb-read::end"
+           "linux_rt: cin powered off cleanly"
+           "linux_rt: cinb powered off cleanly"
+           "linux_rt: all guests done (0 failures)"
+    SEND "echo typed-$((6*7))\\r"
+    AFTER "[cin] cin-ready"
+    REJECT ${LINUX_REJECT} "[cinb] typed-42" "cinb-read:echo" "vmm: cinb: console input")
+set_tests_properties(linux_vm_console PROPERTIES TIMEOUT 300
+    FIXTURES_REQUIRED "linux_payloads;linux_vmm_images")
+
+# Console input into virtio-console: with console=hvc0 last on its command
+# line the guest reads /dev/console from hvc0, so the VMM feeds virtio-console's
+# receiveq instead of the PL011; the tty on hvc0 echoes the line (through the
+# transmitq) and the shell runs it.
+bh_qemu_test(linux_vm_hvc_input IMAGE linux_vm_hvc_input LABELS linux TIMEOUT 240 MEM 1024
+    EXPECT "vmm: hvcin: console input goes to the guest's virtio-console (hvc0)"
+           "[hvcin] echo typed-$((6*7))"
+           "[hvcin] typed-42"
+           "linux_rt: hvcin powered off cleanly"
+    SEND "echo typed-$((6*7))\\r"
+    AFTER "[hvcin] hvc-ready"
+    REJECT ${LINUX_REJECT})
+set_tests_properties(linux_vm_hvc_input PROPERTIES TIMEOUT 300
+    FIXTURES_REQUIRED "linux_payloads;linux_vmm_images")
+
+# A channel between two guests, driven with busybox devmem: cha writes the
+# shared page and rings the doorbell; chb sees RX_COUNT rise, reads the page,
+# writes an answer and rings back; cha reads it. FLAGS: can-notify | writable.
+bh_qemu_test(linux_vm_channel IMAGE linux_vm_channel LABELS linux TIMEOUT 240 MEM 1024
+    EXPECT "[chb] chb-rx=0x00000001 shm=0x00002A2A flags=0x00000003"
+           "[cha] cha-rx=0x00000001 reply=0x00004242 tx=0x00000001 magic=0x4348414E"
+           "linux_rt: cha powered off cleanly"
+           "linux_rt: chb powered off cleanly"
+           "linux_rt: all guests done (0 failures)"
+    REJECT ${LINUX_REJECT})
+set_tests_properties(linux_vm_channel PROPERTIES TIMEOUT 300
+    FIXTURES_REQUIRED "linux_payloads;linux_vmm_images")
+
+# Benchmark (label bench, docs/BENCHMARKS.md): the guest reads its whole 16 MiB
+# virtio-blk disk with dd under -icount shift=0; the log has the guest's
+# counter before and after (instructions), /sys/block/vda/stat before and
+# after (requests) and the VMM's exits by kind.
+bh_qemu_test(bench_linux_virtio_blk IMAGE linux_vm_blkbench LABELS bench ICOUNT TIMEOUT 300
+    MEM 1024
+    EXPECT "[blkbench] 16+0 records out"
+           "vmm: blkbench: guest powered off (PSCI SYSTEM_OFF)"
+           "linux_rt: all guests done (0 failures)"
+    REJECT ${LINUX_REJECT})
+set_tests_properties(bench_linux_virtio_blk PROPERTIES TIMEOUT 400
     FIXTURES_REQUIRED "linux_payloads;linux_vmm_images")

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <zlib.h>
+
 static int write_file(const char *dir, const char *name, const uint8_t *data, size_t size)
 {
     char path[1024];
@@ -78,6 +80,24 @@ static void fake_kernel(uint8_t *k, const uint8_t *image, size_t image_size)
     memcpy(k + 0x1000, image, image_size);
 }
 
+/* gzip (RFC 1952) of n bytes into out; returns its size, 0 on failure. */
+static size_t gzip_buf(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return 0;
+    }
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    size_t size = z.total_out;
+    deflateEnd(&z);
+    return rc == Z_STREAM_END ? size : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -85,7 +105,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *dir = argv[1];
-    static const char *const subdirs[] = {"", "/linux", "/control", "/servers", "/bad"};
+    static const char *const subdirs[] = {
+        "", "/linux", "/control", "/channel", "/passthrough", "/servers", "/bad"};
     for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
         char path[1024];
         snprintf(path, sizeof(path), "%s%s", dir, subdirs[i]);
@@ -116,6 +137,10 @@ int main(int argc, char **argv)
     rc |= write_file(dir, "linux/initrd.cpio.gz", gz, sizeof(gz));
     rc |= write_file(dir, "linux/rootfs.img", disk, sizeof(disk));
     rc |= write_file(dir, "control/control.img", image, sizeof(image));
+    /* The example guests (the real ones are in <build>/target/payloads). */
+    rc |= write_file(dir, "channel/sender.img", image, sizeof(image));
+    rc |= write_file(dir, "channel/receiver.img", image, sizeof(image));
+    rc |= write_file(dir, "passthrough/rtc.img", image, sizeof(image));
     rc |= write_file(dir, "servers/logger.elf", elf, sizeof(elf));
     rc |= write_file(dir, "servers/clock.elf", elf, sizeof(elf));
     rc |= write_file(dir, "servers/vmm.elf", elf, sizeof(elf));
@@ -128,5 +153,20 @@ int main(int argc, char **argv)
     rc |= write_file(dir, "bad/x86.elf", x86, sizeof(x86));
     rc |= write_file(dir, "bad/odd.img", odd, sizeof(odd));
     rc |= write_file(dir, "bad/empty", odd, 0);
+    /* gzip kernels: the fake Image (good), and bad ones: text, a first deflate
+     * block of the reserved type 3 (bits 1-2 of the byte after the 10-byte
+     * header), the Image's gzip cut in half. */
+    static uint8_t gzb[2][8192];
+    size_t gz_image = gzip_buf(image, sizeof(image), gzb[0], sizeof(gzb[0]));
+    size_t gz_text = gzip_buf((const uint8_t *)text, sizeof(text) - 1, gzb[1], sizeof(gzb[1]));
+    if (gz_image < 11 || gz_text == 0) {
+        fprintf(stderr, "bh_mkpayloads: zlib could not compress the fake payloads\n");
+        return 1;
+    }
+    rc |= write_file(dir, "linux/Image.gz", gzb[0], gz_image);
+    rc |= write_file(dir, "bad/text.gz", gzb[1], gz_text);
+    rc |= write_file(dir, "bad/truncated.gz", gzb[0], gz_image / 2);
+    gzb[0][10] |= 0x06;
+    rc |= write_file(dir, "bad/corrupt.gz", gzb[0], gz_image);
     return rc != 0 ? 1 : 0;
 }

@@ -114,6 +114,7 @@ bool bh_spec_compile(const struct bh_model *m, uint8_t **out, size_t *size)
         sp->budget_us = p->has_budget ? p->budget_us : 0;
         sp->period_us = p->has_period ? p->period_us : 0;
         sp->bootargs = BH_SPEC_NONE;
+        sp->flags = m->console_part == (int)i ? BH_SPEC_PART_CONSOLE_INPUT : 0u;
         if (p->bootargs != NULL) {
             size_t len = strlen(p->bootargs) + 1;
             if (len > sizeof(strings) - ns) {

@@ -61,6 +61,9 @@ struct opts {
     double timeout;
     const char *expect[MAX_EXPECT];
     size_t nexpect;
+    const char *send[MAX_EXPECT];       /* typed on the console ... */
+    const char *send_after[MAX_EXPECT]; /* ... once this text appeared */
+    size_t nsend;
     struct bh_load_opts load;
 };
 
@@ -108,8 +111,9 @@ static const char *const usage_build =
     "exit codes: 0 written, 1 invalid spec, 2 usage error, 3 build failed\n";
 
 static const char *const usage_run =
-    "usage: bulkhead run SPEC.dts [--timeout S] [--expect TEXT]... [--log FILE]\n"
-    "                    [--payload-dir DIR]... [--kernel ELF] [--roottask ELF] [--vmm ELF]\n"
+    "usage: bulkhead run SPEC.dts [--timeout S] [--expect TEXT]... [--send-after LINE TEXT]...\n"
+    "                    [--log FILE] [--payload-dir DIR]... [--kernel ELF] [--roottask ELF]\n"
+    "                    [--vmm ELF]\n"
     "\n"
     "Builds SPEC.dts into a temporary image and boots it in QEMU (virt, GICv3,\n"
     "virtualization=on, CPUs and memory from /platform). Without --expect the console is\n"
@@ -117,6 +121,8 @@ static const char *const usage_run =
     "\n"
     "  --timeout S        wall-clock limit in seconds (default: none)\n"
     "  --expect TEXT      text that must appear on the console; repeatable\n"
+    "  --send-after LINE TEXT  type TEXT on the console once LINE appeared (and the\n"
+    "                     earlier TEXTs were typed); \\n, \\r and \\\\ are escapes; repeatable\n"
     "  --log FILE         copy of the console output\n"
     "  other options as for build\n"
     "\n"
@@ -154,6 +160,17 @@ static int parse_args(int argc, char **argv, struct opts *o, const char *usage)
         }
         if (is_valued && !has_val) {
             return usage_error(usage, "option %s needs a value", a);
+        }
+        if (strcmp(a, "--send-after") == 0 && strcmp(o->cmd, "run") == 0) {
+            if (i + 2 >= argc) {
+                return usage_error(usage, "option %s needs a line and a text", a);
+            }
+            if (o->nsend == MAX_EXPECT) {
+                return usage_error(usage, "too many %s options", a);
+            }
+            o->send_after[o->nsend] = argv[++i];
+            o->send[o->nsend++] = argv[++i];
+            continue;
         }
         bool ok = true;
         if (strcmp(a, "-o") == 0 && strcmp(o->cmd, "build") == 0) {
@@ -362,6 +379,17 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool is_gzip_file(const char *path)
+{
+    uint8_t h[2] = {0, 0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(h, 1, sizeof(h), f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    return bh_is_gzip(h, n);
+}
+
 static int do_build(struct opts *o, const struct bh_model *m, const char *out)
 {
     const char *need[] = {o->kernel, o->roottask};
@@ -398,6 +426,9 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
 #ifdef BH_HAVE_IMAGE
     static struct bh_image_component comps[BH_PAYLOAD_MAX_ENTRIES];
     static char names[BH_PAYLOAD_MAX_ENTRIES][BH_PAYLOAD_NAME_LEN];
+    /* Decompressed gzip kernels, freed once the image is written. */
+    static uint8_t *unpacked[BH_PAYLOAD_MAX_ENTRIES];
+    size_t nunpacked = 0;
     size_t n = 0;
     comps[n++] = (struct bh_image_component){"roottask", BH_PAYLOAD_ROOTTASK, o->roottask, NULL, 0};
     comps[n++] = (struct bh_image_component){"spec", BH_PAYLOAD_SPEC, NULL, blob, blob_size};
@@ -416,15 +447,15 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
         comps[n++] =
             (struct bh_image_component){"schedule", BH_PAYLOAD_SCHEDULE, NULL, sched, sched_size};
     }
-    for (uint32_t p = 0; p < m->nparts; p++) {
+    int rc_early = EXIT_OK;
+    for (uint32_t p = 0; p < m->nparts && rc_early == EXIT_OK; p++) {
         const struct bh_part *part = &m->parts[p];
         for (uint32_t k = 0; k < part->npayloads; k++) {
             if (n == BH_PAYLOAD_MAX_ENTRIES) {
                 fprintf(stderr, "bulkhead: more than %u image components\n",
                         BH_PAYLOAD_MAX_ENTRIES);
-                free(blob);
-                free(sched);
-                return EXIT_BUILD;
+                rc_early = EXIT_BUILD;
+                break;
             }
             const struct bh_payload *pl = &part->payloads[k];
             bh_spec_payload_name(m, p, k, names[n], sizeof(names[n]));
@@ -439,13 +470,32 @@ static int do_build(struct opts *o, const struct bh_model *m, const char *out)
                 kind = BH_PAYLOAD_VMM;
             }
             comps[n] = (struct bh_image_component){names[n], kind, pl->resolved, NULL, 0};
+            if (kind == BH_PAYLOAD_GUEST_KERNEL && is_gzip_file(pl->resolved)) {
+                /* The VMM loads a plain Image: the image carries it decompressed. */
+                uint8_t *img = NULL;
+                size_t size = 0;
+                char why[200];
+                if (!bh_gunzip_kernel(pl->resolved, &img, &size, why, sizeof(why))) {
+                    fprintf(stderr, "bulkhead: %s: %s\n", pl->resolved, why);
+                    rc_early = EXIT_BUILD;
+                    break;
+                }
+                unpacked[nunpacked++] = img;
+                comps[n] = (struct bh_image_component){names[n], kind, NULL, img, size};
+            }
             n++;
         }
     }
     char err[512] = "";
-    int rc = bh_image_write(o->kernel, comps, n, out, err, sizeof(err));
+    int rc = rc_early == EXIT_OK ? bh_image_write(o->kernel, comps, n, out, err, sizeof(err)) : 0;
     free(blob);
     free(sched);
+    for (size_t i = 0; i < nunpacked; i++) {
+        free(unpacked[i]);
+    }
+    if (rc_early != EXIT_OK) {
+        return rc_early;
+    }
     if (rc != 0) {
         fprintf(stderr, "bulkhead: %s: %s\n", out, err);
         return EXIT_BUILD;
@@ -485,6 +535,9 @@ static int do_run(struct opts *o, const struct bh_model *m)
     q.timeout_s = o->timeout;
     q.expect = o->expect;
     q.nexpect = o->nexpect;
+    q.send = o->send;
+    q.send_after = o->send_after;
+    q.nsend = o->nsend;
     q.log_path = o->log;
     q.interactive = o->nexpect == 0;
     enum bh_qemu_result r = bh_qemu_run(&q);

@@ -27,6 +27,7 @@
 #define BH_DEFAULT_RESERVE  0x4000000ull
 #define BH_MAX_BOOTARGS     1023u
 #define BH_IPA_LIMIT        (1ull << 40)
+#define BH_MAX_GUEST_KERNEL (256ull << 20) /* a decompressed guest kernel Image */
 
 /* Errors, collected across a whole run. */
 struct bh_diag {
@@ -156,6 +157,8 @@ struct bh_model {
     uint64_t major_frame_us;
     struct bh_window windows[BH_SPEC_MAX_WINDOWS];
     uint32_t nwindows;
+    const char *console_input; /* /console-input: the VM that gets console input, or NULL */
+    int console_part;          /* its index once validated, -1 otherwise */
 };
 
 struct bh_load_opts {
@@ -174,6 +177,15 @@ bool bh_spec_load(const void *dtb, size_t size, struct bh_model *m, struct bh_di
 
 /* Checks every cross-cutting rule; adds one error per violation. */
 void bh_spec_validate(struct bh_model *m, const struct bh_load_opts *o, struct bh_diag *d);
+
+/* gzip-compressed guest kernels (gunzip.c). */
+bool bh_is_gzip(const uint8_t *b, size_t n);
+/*
+ * Decompresses the gzip file at path into a malloc'd buffer of at most
+ * BH_MAX_GUEST_KERNEL bytes that must be an arm64 Image. On failure writes
+ * what is wrong (e.g. "is gzip-compressed but corrupt (...)") into why.
+ */
+bool bh_gunzip_kernel(const char *path, uint8_t **out, size_t *size, char *why, size_t whylen);
 
 /* The resource report of `bulkhead check`. */
 void bh_spec_report(const struct bh_model *m, const char *file, FILE *out);

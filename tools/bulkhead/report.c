@@ -165,6 +165,9 @@ void bh_spec_report(const struct bh_model *m, const char *file, FILE *out)
         fprintf(out, "%s\n", (a->notify || b->notify) ? "" : " none");
         used += ch->size;
     }
+    if (m->console_input != NULL) {
+        fprintf(out, "console input: %s\n", m->console_input);
+    }
     if (m->has_schedule) {
         fprintf(out, "schedule: major frame %llu us, %u windows\n",
                 (unsigned long long)m->major_frame_us, m->nwindows);

@@ -776,14 +776,17 @@ bool bh_spec_load(const void *dtb, size_t size, struct bh_model *m, struct bh_di
         bh_diag_addraw(d, "device tree has no root node; start the file with / { ... };");
         return false;
     }
-    static const char *const props[] = {"compatible", "model", "#address-cells", "#size-cells"};
+    static const char *const props[] = {"compatible", "model", "console-input", "#address-cells",
+                                        "#size-cells"};
     static const char *const children[] = {"platform", "vms", "servers", "channels", "schedule"};
     const char *compat = get_str(&c, root, "/", "compatible", "\"bulkhead,system-v1\"");
     if (compat != NULL && strcmp(compat, "bulkhead,system-v1") != 0) {
         bh_diag_add(d, "/", "compatible",
                     "\"%s\" is not a Bulkhead spec; expected \"bulkhead,system-v1\"", compat);
     }
-    check_props(&c, root, "/", props, 4);
+    check_props(&c, root, "/", props, 5);
+    m->console_part = -1;
+    m->console_input = get_str(&c, root, "/", "console-input", NULL);
     check_children(&c, root, "/", children, 5);
     int node = fdt_subnode_offset(dtb, root, "platform");
     if (node >= 0) {

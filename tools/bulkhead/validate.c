@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -500,6 +501,55 @@ static void check_channels(struct bh_model *m, struct bh_diag *d, uint64_t *need
     }
 }
 
+/* /console-input names the VM whose VMM gets the system console's input. */
+static void check_console_input(struct bh_model *m, struct bh_diag *d)
+{
+    if (m->console_input == NULL) {
+        return;
+    }
+    int i = find_part(m, m->console_input);
+    if (i < 0) {
+        char names[256];
+        part_names(m, names, sizeof(names));
+        bh_diag_add(d, "/", "console-input", "partition \"%s\" does not exist; expected a VM: %s",
+                    m->console_input, names);
+        return;
+    }
+    const struct bh_part *p = &m->parts[i];
+    if (p->kind != BH_SPEC_PART_VM) {
+        bh_diag_add(d, "/", "console-input",
+                    "\"%s\" is a server; console input goes to a VM that emulates a pl011 or "
+                    "virtio-console",
+                    p->name);
+        return;
+    }
+    if ((p->emulated & (BH_SPEC_EMU_PL011 | BH_SPEC_EMU_VIRTIO_CONSOLE)) == 0) {
+        bh_diag_add(d, "/", "console-input",
+                    "VM \"%s\" has no console to type into; add \"pl011\" or \"virtio-console\" "
+                    "to %s/emulated",
+                    p->name, p->path);
+        return;
+    }
+    m->console_part = i;
+}
+
+/* Emulated devices the spec knows but the VMM (vmm_info.h) cannot provide. */
+static void check_emulated(const struct bh_part *p, struct bh_diag *d)
+{
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } missing[] = {{BH_SPEC_EMU_VIRTIO_NET, "virtio-net"}, {BH_SPEC_EMU_RTC, "rtc"}};
+    for (size_t k = 0; k < sizeof(missing) / sizeof(missing[0]); k++) {
+        if ((p->emulated & missing[k].bit) != 0) {
+            bh_diag_add(d, p->path, "emulated",
+                        "the VMM does not emulate \"%s\" (it provides pl011, virtio-console and "
+                        "virtio-blk); remove it, or pass the device through",
+                        missing[k].name);
+        }
+    }
+}
+
 static void check_schedule(struct bh_model *m, struct bh_diag *d)
 {
     if (!m->has_schedule) {
@@ -618,7 +668,17 @@ static void check_payload(struct bh_diag *d, const char *path, struct bh_payload
     }
     switch (pl->role) {
     case BH_SPEC_ROLE_KERNEL:
-        if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
+        if (bh_is_gzip(h, (size_t)n)) {
+            /* The builder stores it decompressed: it must decompress to an Image. */
+            uint8_t *img = NULL;
+            size_t size = 0;
+            char why[200];
+            if (bh_gunzip_kernel(pl->resolved, &img, &size, why, sizeof(why))) {
+                free(img);
+            } else {
+                bh_diag_add(d, path, pl->prop, "\"%s\" %s; give a gzip of an arm64 kernel Image",
+                            pl->value, why);
+            }
             return;
         }
         if (n == 64 && le32(h + 56) == BH_ARM64_IMAGE_MAGIC) {
@@ -682,6 +742,7 @@ void bh_spec_validate(struct bh_model *m, const struct bh_load_opts *o, struct b
         struct bh_part *p = &m->parts[i];
         check_sched(d, p, p->kind == BH_SPEC_PART_VM);
         if (p->kind == BH_SPEC_PART_VM) {
+            check_emulated(p, d);
             check_vm(m, p, d, &need);
         } else if (p->has_mem_size) {
             if (check_size(d, p->path, "memory-size", p->mem_size)) {
@@ -696,6 +757,7 @@ void bh_spec_validate(struct bh_model *m, const struct bh_load_opts *o, struct b
     }
     check_devices(m, d);
     check_schedule(m, d);
+    check_console_input(m, d);
     const struct bh_platform *pl = &m->plat;
     uint64_t avail = pl->ram_size > pl->reserve ? pl->ram_size - pl->reserve : 0;
     if (pl->ok && need > avail) {

@@ -101,6 +101,33 @@ static const char *rejected(const struct bh_qemu_opts *o, const char *log)
     return NULL;
 }
 
+/* Writes text to fd with the escapes \n, \r and \\ expanded. */
+static bool send_text(int fd, const char *text)
+{
+    char buf[512];
+    size_t n = 0;
+    for (size_t i = 0; text[i] != '\0' && n < sizeof(buf); i++) {
+        char c = text[i];
+        if (c == '\\' && text[i + 1] != '\0') {
+            char e = text[++i];
+            c = e == 'n' ? '\n' : e == 'r' ? '\r' : e;
+        }
+        buf[n++] = c;
+    }
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, buf + off, n - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return false;
+        }
+        off += (size_t)w;
+    }
+    return true;
+}
+
 static enum bh_qemu_result run_interactive(char **argv)
 {
     pid_t pid = fork();
@@ -128,7 +155,8 @@ enum bh_qemu_result bh_qemu_run(const struct bh_qemu_opts *o)
     }
 
     int out[2];
-    if (pipe(out) != 0) {
+    int in[2] = {-1, -1};
+    if (pipe(out) != 0 || (o->nsend > 0 && pipe(in) != 0)) {
         perror("pipe");
         return BH_QEMU_ERROR;
     }
@@ -138,8 +166,14 @@ enum bh_qemu_result bh_qemu_run(const struct bh_qemu_opts *o)
         return BH_QEMU_ERROR;
     }
     if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
+        if (in[0] >= 0) {
+            dup2(in[0], 0); /* the serial port's input: written by --send */
+            close(in[0]);
+            close(in[1]);
+        } else {
+            int devnull = open("/dev/null", O_RDONLY);
+            dup2(devnull, 0);
+        }
         dup2(out[1], 1);
         dup2(out[1], 2);
         close(out[0]);
@@ -149,6 +183,13 @@ enum bh_qemu_result bh_qemu_run(const struct bh_qemu_opts *o)
         _exit(127);
     }
     close(out[1]);
+    if (in[0] >= 0) {
+        close(in[0]);
+    }
+    size_t sent = 0;
+    if (in[1] >= 0) {
+        signal(SIGPIPE, SIG_IGN); /* QEMU gone: the write fails instead */
+    }
 
     FILE *logf = o->log_path ? fopen(o->log_path, "w") : NULL;
     size_t cap = 1 << 16;
@@ -215,6 +256,13 @@ enum bh_qemu_result bh_qemu_run(const struct bh_qemu_opts *o)
                 panic_deadline = now_s() + 0.5;
                 continue;
             }
+            while (sent < o->nsend && strstr(log, o->send_after[sent]) != NULL) {
+                if (!send_text(in[1], o->send[sent])) {
+                    fprintf(stderr, "qemu-run: cannot write to QEMU's serial input\n");
+                    break;
+                }
+                sent++;
+            }
             if (o->nexpect > 0 && all_seen(o, log)) {
                 result = BH_QEMU_PASS;
                 break;
@@ -223,6 +271,9 @@ enum bh_qemu_result bh_qemu_run(const struct bh_qemu_opts *o)
     }
     stop_child(pid);
     close(out[0]);
+    if (in[1] >= 0) {
+        close(in[1]);
+    }
     if (result == BH_QEMU_EXITED && o->nexpect == 0) {
         result = BH_QEMU_PASS; /* nothing expected: running to power-off is success */
     }

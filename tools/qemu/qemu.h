@@ -19,11 +19,17 @@ struct bh_qemu_opts {
     size_t nexpect;
     const char *const *reject; /* any of these fails the run (a panic line always does) */
     size_t nreject;
-    const char *log_path;     /* console copy, or NULL */
-    bool interactive;         /* console on this terminal (stdio), Ctrl-A X quits */
-    bool icount;              /* -icount shift=0 for instruction counting */
-    bool quiet;               /* do not echo the console to stdout */
-    bool allow_panic;         /* a panic line is expected (tests of the panic path) */
+    const char *log_path; /* console copy, or NULL */
+    bool interactive;     /* console on this terminal (stdio), Ctrl-A X quits */
+    bool icount;          /* -icount shift=0 for instruction counting */
+    bool quiet;           /* do not echo the console to stdout */
+    bool allow_panic;     /* a panic line is expected (tests of the panic path) */
+    /* Console input: send[i] is written to the serial port once after[i] has
+     * appeared (and send[i - 1] was written); "\n", "\r" and "\\" in send[i]
+     * are escapes. */
+    const char *const *send;
+    const char *const *send_after;
+    size_t nsend;
     const char *const *extra; /* further QEMU arguments */
     size_t nextra;
 };

@@ -207,6 +207,10 @@ static bool partition_ok(const struct rt_spec *s, uint32_t i, char *err, size_t 
                         p->name, k);
         }
     }
+    if ((p->flags & ~BH_SPEC_PART_CONSOLE_INPUT) != 0 ||
+        ((p->flags & BH_SPEC_PART_CONSOLE_INPUT) != 0 && p->kind != BH_SPEC_PART_VM)) {
+        return fail(err, len, "spec: partition '%s' has invalid flags 0x%x", p->name, p->flags);
+    }
     if (p->bootargs != BH_SPEC_NONE && p->bootargs >= h->strings_size) {
         return fail(err, len, "spec: partition '%s' bootargs offset %u is outside the strings",
                     p->name, p->bootargs);
@@ -335,6 +339,14 @@ bool rt_spec_check(const void *blob, uint64_t size, struct rt_spec *s, char *err
         if (!partition_ok(s, i, err, errlen)) {
             return false;
         }
+    }
+    uint32_t console = 0;
+    for (uint32_t i = 0; i < h->npartitions; i++) {
+        console += (s->parts[i].flags & BH_SPEC_PART_CONSOLE_INPUT) != 0 ? 1u : 0u;
+    }
+    if (console > 1) {
+        return fail(err, errlen, "spec: %u partitions take the console input; at most one may",
+                    console);
     }
     for (uint32_t i = 0; i < h->nvcpus; i++) {
         if (s->vcpus[i].partition >= h->npartitions || s->vcpus[i].pcpu >= h->cpus) {

@@ -21,9 +21,7 @@ static void test_threads(void)
     uint64_t done = kt_alloc(BH_OBJ_NOTIFICATION, 0);
     static struct kt_thread w[3];
     for (uint64_t i = 0; i < 3; i++) {
-        uint64_t badged = kt_slot();
-        kt_check(bh_cnode_mint(CNODE, badged, done, BH_RIGHTS_ALL, 1ull << i) == BH_OK,
-                 "mint a badged notification");
+        uint64_t badged = kt_mint(done, BH_RIGHTS_ALL, 1ull << i, "mint a badged notification");
         kt_spawn(&w[i], "worker", worker, i, badged, 100, 0, 0, true);
     }
     uint64_t seen = 0;
@@ -40,31 +38,13 @@ static void test_threads(void)
 
 /* ---- 2. IPC ping-pong with badges ---- */
 
-static void echo_server(uint64_t ep, uint64_t unused)
-{
-    (void)unused;
-    uint64_t mr[6];
-    unsigned n = 0;
-    uint64_t label = 0;
-    uint64_t badge = 0;
-    bh_recv(ep, &label, mr, &n, &badge);
-    for (;;) {
-        mr[0] = mr[0] + 1;
-        mr[1] = badge;
-        n = 2;
-        bh_reply_recv(ep, 0, mr, &n, &label, &badge);
-    }
-}
-
 static void test_ipc(void)
 {
     uint64_t ep = kt_alloc(BH_OBJ_ENDPOINT, 0);
-    uint64_t b1 = kt_slot();
-    uint64_t b2 = kt_slot();
-    kt_check(bh_cnode_mint(CNODE, b1, ep, BH_RIGHTS_ALL, 0x11) == BH_OK, "mint badge 0x11");
-    kt_check(bh_cnode_mint(CNODE, b2, ep, BH_RIGHTS_ALL, 0x22) == BH_OK, "mint badge 0x22");
+    uint64_t b1 = kt_mint(ep, BH_RIGHTS_ALL, 0x11, "mint badge 0x11");
+    uint64_t b2 = kt_mint(ep, BH_RIGHTS_ALL, 0x22, "mint badge 0x22");
     static struct kt_thread server;
-    kt_spawn(&server, "echo", echo_server, ep, 0, 200, 0, 0, true);
+    kt_spawn(&server, "echo", kt_echo_server, ep, 0, 200, 0, 0, true);
     unsigned ok = 0;
     for (uint64_t i = 0; i < 1000; i++) {
         uint64_t mr[6] = {i, 0, 0, 0, 0, 0};

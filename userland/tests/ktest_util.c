@@ -104,6 +104,32 @@ void kt_spawn(struct kt_thread *t, const char *name, void (*fn)(uint64_t, uint64
     }
 }
 
+uint64_t kt_mint(uint64_t cap, uint32_t rights, uint64_t badge, const char *what)
+{
+    uint64_t s = kt_slot();
+    kt_check(bh_cnode_mint(CNODE, s, cap, rights, badge) == BH_OK, what);
+    return s;
+}
+
+void kt_echo_server(uint64_t ep, uint64_t cpu)
+{
+    uint64_t mr[6];
+    unsigned n = 0;
+    uint64_t label = 0;
+    uint64_t badge = 0;
+    bh_recv(ep, &label, mr, &n, &badge);
+    for (;;) {
+        mr[0] = mr[0] + 1;
+        mr[1] = badge;
+        n = 2;
+        if (cpu != 0) {
+            mr[2] = bh_debug_cpu();
+            n = 3;
+        }
+        bh_reply_recv(ep, 0, mr, &n, &label, &badge);
+    }
+}
+
 uint64_t kt_now(void)
 {
     return bh_counter();

@@ -35,6 +35,11 @@ struct kt_thread {
 /* Creates a thread in the root task's CSpace and address space and starts it. */
 void kt_spawn(struct kt_thread *t, const char *name, void (*fn)(uint64_t, uint64_t), uint64_t a,
               uint64_t b, uint64_t prio, uint64_t fault_ep, uint64_t partition, bool start);
+/* A new slot holding a copy of cap with rights and badge (checked: what). */
+uint64_t kt_mint(uint64_t cap, uint32_t rights, uint64_t badge, const char *what);
+/* Thread body: answers every call on endpoint ep with mr[0] + 1 and the
+ * caller's badge, and with cpu != 0 also the CPU it runs on (3 words). */
+void kt_echo_server(uint64_t ep, uint64_t cpu);
 uint64_t kt_now(void);
 uint64_t kt_us(uint64_t ticks);
 

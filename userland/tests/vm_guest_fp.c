@@ -25,15 +25,7 @@ void guest_main(uint64_t x0, uint64_t x1, uint64_t x2)
     for (unsigned round = 0; round < ROUNDS; round++) {
         uint64_t seed = x1 + round * 0x100u;
         fp_fill(seed);
-        guest_vtimer_at(guest_cntvct() + period);
-        while (!guest_vtimer_fired()) {
-            guest_wfi();
-        }
-        uint32_t intid = guest_gic_ack();
-        guest_vtimer_off();
-        if (intid < 1020u) {
-            guest_gic_eoi(intid);
-        }
+        guest_vtimer_sleep_until(guest_cntvct() + period);
         bad += fp_check(seed);
     }
     guest_puts("fpcheck: seed ");

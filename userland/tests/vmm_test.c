@@ -18,25 +18,15 @@
  *   hbA+hbB         two heartbeat guests, each with its own VMM thread; B's
  *                   VMM crashes after B's third heartbeat
  */
-#include "ktest_util.h"
+#include "ktest_vmm.h"
 
 #include <bulkhead/bootimage.h>
 
 #include <bh_fmt.h>
 #include <string.h>
 
-#include <bh_elf.h>
+#define TESTDEV_IPA 0x0a100000ull
 
-#define GUEST_RAM_IPA  0x40000000ull
-#define GUEST_RAM_SIZE 0x200000ull
-#define VMM_RAM_VA     0x200000000ull /* where the VMM sees guest RAM, 2 MiB apart */
-#define UART_IPA       0x09000000ull
-#define GIC_IPA        0x08000000ull
-#define GIC_END        0x08200000ull
-#define TESTDEV_IPA    0x0a100000ull
-
-#define PSCI_VERSION    0x84000000ull
-#define PSCI_SYSTEM_OFF 0x84000008ull
 #define HVC_TEST_FN     0xc6000042ull
 #define HVC_INJECT_TEST 0xc6000050ull /* virq_order: inject 12 SPIs now */
 
@@ -80,69 +70,6 @@ static void say(const char *fmt, ...)
 
 /* ---- object set-up ---- */
 
-static bh_error_t vm_map(uint64_t vm, uint64_t frame, uint64_t ipa, uint64_t rights, uint64_t mem)
-{
-    for (unsigned attempt = 0; attempt < 3; attempt++) {
-        uint64_t mr[3] = {ipa, rights, mem};
-        struct bh_sysregs r;
-        bh_error_t e = bh_invoke(vm, BH_INV_VM_MAP_FRAME, mr, 3, &frame, 1, &r);
-        if (e != BH_E_LOOKUP_FAILED) {
-            return e;
-        }
-        uint64_t pt = kt_alloc(BH_OBJ_PAGE_TABLE, 0);
-        uint64_t tmr[2] = {ipa, r.x[2]};
-        e = bh_invoke(vm, BH_INV_VM_MAP_TABLE, tmr, 2, &pt, 1, 0);
-        if (e != BH_OK) {
-            return e;
-        }
-    }
-    return BH_E_LOOKUP_FAILED;
-}
-
-static bh_error_t as_map_2m(uint64_t frame, uint64_t va)
-{
-    for (unsigned attempt = 0; attempt < 3; attempt++) {
-        unsigned level = 0;
-        bh_error_t e = bh_as_map_frame(VSPACE, frame, va, BH_RIGHT_READ | BH_RIGHT_WRITE, &level);
-        if (e != BH_E_LOOKUP_FAILED) {
-            return e;
-        }
-        e = bh_as_map_table(VSPACE, kt_alloc(BH_OBJ_PAGE_TABLE, 0), va, level);
-        if (e != BH_OK) {
-            return e;
-        }
-    }
-    return BH_E_LOOKUP_FAILED;
-}
-
-static bh_error_t vcpu_write(uint64_t vcpu, uint64_t reg, uint64_t val)
-{
-    uint64_t mr[3] = {reg, 1, val};
-    return bh_invoke(vcpu, BH_INV_VCPU_WRITE_REGS, mr, 3, 0, 0, 0);
-}
-
-static bool load_elf(struct guest *g, const uint8_t *img, uint64_t size)
-{
-    const struct elf64_ehdr *eh = (const void *)img;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) != 0 ||
-        eh->machine != ELF_EM_AARCH64) {
-        return false;
-    }
-    for (unsigned i = 0; i < eh->phnum; i++) {
-        const struct elf64_phdr *ph = (const void *)(img + eh->phoff + i * eh->phentsize);
-        if (ph->type != ELF_PT_LOAD) {
-            continue;
-        }
-        if (ph->paddr < GUEST_RAM_IPA || ph->paddr + ph->memsz > GUEST_RAM_IPA + GUEST_RAM_SIZE ||
-            ph->offset + ph->filesz > size) {
-            return false;
-        }
-        memcpy(g->ram_va + (ph->paddr - GUEST_RAM_IPA), img + ph->offset, ph->filesz);
-    }
-    g->entry = eh->entry;
-    return true;
-}
-
 static void create_guest(struct guest *g, const uint8_t *img, uint64_t size, uint64_t prio)
 {
     unsigned idx = (unsigned)(g - guests);
@@ -157,22 +84,23 @@ static void create_guest(struct guest *g, const uint8_t *img, uint64_t size, uin
     kt_check(bh_invoke(g->ram, BH_INV_FRAME_GET_ADDRESS, 0, 0, 0, 0, &r) == BH_OK, "frame address");
     g->ram_pa = r.x[2];
     uint64_t va = VMM_RAM_VA + idx * GUEST_RAM_SIZE;
-    kt_check(as_map_2m(g->ram, va) == BH_OK, "map guest RAM into the VMM");
+    kt_check(kt_as_map_2m(g->ram, va) == BH_OK, "map guest RAM into the VMM");
     g->ram_va = (uint8_t *)(uintptr_t)va;
-    kt_check(vm_map(g->vm, g->ram_copy, GUEST_RAM_IPA,
-                    BH_RIGHT_READ | BH_RIGHT_WRITE | BH_RIGHT_EXECUTE, BH_VM_MEM_NORMAL) == BH_OK,
+    kt_check(kt_vm_map(g->vm, g->ram_copy, GUEST_RAM_IPA,
+                       BH_RIGHT_READ | BH_RIGHT_WRITE | BH_RIGHT_EXECUTE,
+                       BH_VM_MEM_NORMAL) == BH_OK,
              "map guest RAM into the VM");
-    kt_check(load_elf(g, img, size), "load the guest ELF");
+    kt_check(kt_load_elf(img, size, g->ram_va, &g->entry), "load the guest ELF");
     kt_check(bh_tcb_configure(g->tcb, g->ep, CNODE, g->vm, 0, 0) == BH_OK, "configure vCPU TCB");
     kt_check(bh_tcb_set_name(g->tcb, g->name) == BH_OK, "name the vCPU TCB");
     kt_check(bh_tcb_set_priority(g->tcb, prio) == BH_OK, "vCPU priority");
     uint64_t aff = 0;
     kt_check(bh_invoke(g->vcpu, BH_INV_VCPU_SET_TCB, &aff, 1, &g->tcb, 1, 0) == BH_OK,
              "bind the vCPU to its TCB");
-    kt_check(vcpu_write(g->vcpu, BH_VCPU_REG_PC, g->entry) == BH_OK, "guest PC");
-    kt_check(vcpu_write(g->vcpu, 0, 0) == BH_OK, "guest x0");
-    kt_check(vcpu_write(g->vcpu, 1, g->arg1) == BH_OK, "guest x1");
-    kt_check(vcpu_write(g->vcpu, 2, g->arg2) == BH_OK, "guest x2");
+    kt_check(kt_vcpu_write(g->vcpu, BH_VCPU_REG_PC, g->entry) == BH_OK, "guest PC");
+    kt_check(kt_vcpu_write(g->vcpu, 0, 0) == BH_OK, "guest x0");
+    kt_check(kt_vcpu_write(g->vcpu, 1, g->arg1) == BH_OK, "guest x1");
+    kt_check(kt_vcpu_write(g->vcpu, 2, g->arg2) == BH_OK, "guest x2");
     say("vmm: %s: VM with 2 MiB RAM at IPA 0x%lx (PA 0x%lx), entry 0x%lx\n", g->name,
         (unsigned long)GUEST_RAM_IPA, (unsigned long)g->ram_pa, (unsigned long)g->entry);
 }
@@ -181,16 +109,10 @@ static void create_guest(struct guest *g, const uint8_t *img, uint64_t size, uin
 
 static void console_char(struct guest *g, char c)
 {
-    if (c == '\r') {
+    if (!kt_line_put(g->line, &g->linelen, sizeof(g->line), c)) {
         return;
     }
-    if (c != '\n' && g->linelen < sizeof(g->line) - 1) {
-        g->line[g->linelen++] = c;
-        return;
-    }
-    g->line[g->linelen] = '\0';
     say("[%s] %s\n", g->name, g->line);
-    g->linelen = 0;
     if (strncmp(g->line, "heartbeat ", 10) == 0) {
         if (g->beats < 64) {
             g->beat_at[g->beats] = kt_now();
@@ -256,11 +178,10 @@ static void inject_test(struct guest *g, uint64_t *reply)
     reply[3] = packed;
 }
 
-/* Builds the reply to one exit. Returns the reply label: 0 resume, 1 stop. */
+/* Builds the reply to one exit (kt_serve starts it as "resume"). Returns the
+ * reply label: 0 resume, 1 stop. */
 static uint64_t handle_exit(struct guest *g, const uint64_t *m, uint64_t *reply, unsigned *n)
 {
-    *n = 1;
-    reply[0] = 0;
     switch (m[0]) {
     case BH_VCPU_EXIT_DATA_ABORT: {
         uint64_t ipa = m[3];
@@ -268,13 +189,7 @@ static uint64_t handle_exit(struct guest *g, const uint64_t *m, uint64_t *reply,
         bool write = (d & BH_VCPU_DABT_WRITE) != 0;
         uint64_t val = 0;
         if ((d & BH_VCPU_DABT_ISV) != 0 && mmio(g, ipa, write, m[6], &val)) {
-            reply[0] = BH_VCPU_REPLY_ADVANCE;
-            if (!write) {
-                reply[0] |= BH_VCPU_REPLY_SET_REG;
-                reply[1] = (d >> BH_VCPU_DABT_SRT_SHIFT) & 0x1fu;
-                reply[2] = val;
-                *n = 3;
-            }
+            kt_reply_mmio(d, val, reply, n);
             return 0;
         }
         if (g->aborts++ < 2) {
@@ -317,10 +232,7 @@ static uint64_t handle_exit(struct guest *g, const uint64_t *m, uint64_t *reply,
         say("vmm: %s: trapped %s of op0 %lu op1 %lu CRn %lu CRm %lu op2 %lu: RAZ/WI\n", g->name,
             m[9] ? "read" : "write", (unsigned long)m[3], (unsigned long)m[4], (unsigned long)m[5],
             (unsigned long)m[6], (unsigned long)m[7]);
-        reply[0] = BH_VCPU_REPLY_ADVANCE | BH_VCPU_REPLY_SET_REG;
-        reply[1] = m[9] ? m[8] : 31;
-        reply[2] = 0;
-        *n = 3;
+        kt_reply_sysreg_raz(m, reply, n);
         return 0;
     default:
         say("vmm: %s: exit %lu at pc 0x%lx (ESR 0x%lx): stopping the guest\n", g->name,
@@ -330,41 +242,26 @@ static uint64_t handle_exit(struct guest *g, const uint64_t *m, uint64_t *reply,
     }
 }
 
+static bool on_exit(void *ctx, const uint64_t *m, uint64_t *reply, unsigned *rn, uint64_t *rl)
+{
+    struct guest *g = ctx;
+    *rl = handle_exit(g, m, reply, rn);
+    if (g->crash_after_3 && g->beats >= 3) {
+        say("vmm: %s: VMM crashing now (store to 0xdead0000)\n", g->name);
+        *(volatile uint32_t *)(uintptr_t)0xdead0000ull = 1;
+    }
+    return !g->done;
+}
+
 /* Serves one guest's exits until it powers off (or its VMM crashes on purpose). */
 static void serve(struct guest *g)
 {
-    uint64_t mr[6];
-    uint64_t m[BH_VCPU_EXIT_MRS];
-    unsigned n = 0;
+    bh_error_t e = BH_OK;
     uint64_t label = 0;
-    bh_error_t e = bh_recv(g->ep, &label, mr, &n, 0);
-    for (;;) {
-        if (e != BH_OK || label != BH_FAULT_VCPU) {
-            say("vmm: %s: unexpected message (error %u, label %lu)\n", g->name, e,
-                (unsigned long)label);
-            kt_failures++;
-            return;
-        }
-        for (unsigned i = 0; i < BH_VCPU_EXIT_MRS; i++) {
-            m[i] = i < 6 ? mr[i] : bh_ipcbuf()->mr[i];
-        }
-        uint64_t reply[6] = {0, 0, 0, 0, 0, 0};
-        unsigned rn = 0;
-        uint64_t rl = handle_exit(g, m, reply, &rn);
-        if (g->crash_after_3 && g->beats >= 3) {
-            say("vmm: %s: VMM crashing now (store to 0xdead0000)\n", g->name);
-            *(volatile uint32_t *)(uintptr_t)0xdead0000ull = 1;
-        }
-        if (g->done) {
-            struct bh_sysregs r = {{0, bh_msginfo(rl, 0, 0), 0, 0, 0, 0, 0, 0}, BH_SYS_REPLY};
-            bh_syscall(&r);
-            return;
-        }
-        for (unsigned i = 0; i < 6; i++) {
-            mr[i] = reply[i];
-        }
-        n = rn;
-        e = bh_reply_recv(g->ep, rl, mr, &n, &label, 0);
+    if (!kt_serve(g->ep, 0, on_exit, g, &e, &label)) {
+        say("vmm: %s: unexpected message (error %u, label %lu)\n", g->name, e,
+            (unsigned long)label);
+        kt_failures++;
     }
 }
 
@@ -399,7 +296,7 @@ static void passthrough_gpio(struct guest *g)
     const uint64_t intid = 39;
     uint64_t f = device_frame(gpio);
     kt_check(f != 0, "device frame for the GPIO");
-    kt_check(vm_map(g->vm, f, gpio, BH_RIGHT_READ | BH_RIGHT_WRITE, BH_VM_MEM_DEVICE) == BH_OK,
+    kt_check(kt_vm_map(g->vm, f, gpio, BH_RIGHT_READ | BH_RIGHT_WRITE, BH_VM_MEM_DEVICE) == BH_OK,
              "map the GPIO into the VM as Device memory");
     uint64_t h = kt_slot();
     uint64_t cn = CNODE;
@@ -428,12 +325,12 @@ static void map_checks(struct guest *g)
     uint64_t ro = kt_slot();
     kt_check(bh_cnode_copy(CNODE, ro, g->ram, BH_RIGHT_READ) == BH_OK, "read-only RAM cap");
     bh_error_t e1 =
-        vm_map(g->vm, ro, 0x50000000ull, BH_RIGHT_READ | BH_RIGHT_WRITE, BH_VM_MEM_NORMAL);
+        kt_vm_map(g->vm, ro, 0x50000000ull, BH_RIGHT_READ | BH_RIGHT_WRITE, BH_VM_MEM_NORMAL);
     uint64_t f = kt_alloc(BH_OBJ_FRAME_4K, 0);
     bh_error_t e2 =
-        vm_map(g->vm, f, 0x50000000ull, BH_RIGHT_READ | BH_RIGHT_EXECUTE, BH_VM_MEM_DEVICE);
-    bh_error_t e3 = vm_map(g->vm, f, 0x50000000ull, BH_RIGHT_READ, 7);
-    bh_error_t e4 = vm_map(g->vm, f, GUEST_RAM_IPA, BH_RIGHT_READ, BH_VM_MEM_NORMAL);
+        kt_vm_map(g->vm, f, 0x50000000ull, BH_RIGHT_READ | BH_RIGHT_EXECUTE, BH_VM_MEM_DEVICE);
+    bh_error_t e3 = kt_vm_map(g->vm, f, 0x50000000ull, BH_RIGHT_READ, 7);
+    bh_error_t e4 = kt_vm_map(g->vm, f, GUEST_RAM_IPA, BH_RIGHT_READ, BH_VM_MEM_NORMAL);
     bh_error_t e5 = bh_frame_unmap(g->ram_copy);
     bh_error_t e6 = bh_frame_unmap(g->ram_copy);
     kt_check(e1 == BH_E_INSUFFICIENT_RIGHTS, "write mapping of a read-only frame refused");
@@ -498,8 +395,8 @@ static void two_fp_guests(void)
 {
     uint64_t done = kt_alloc(BH_OBJ_NOTIFICATION, 0);
     static struct kt_thread vmm[2];
-    kt_check(vcpu_write(guests[0].vcpu, 1, 0x1000) == BH_OK, "seed A");
-    kt_check(vcpu_write(guests[1].vcpu, 1, 0x7000) == BH_OK, "seed B");
+    kt_check(kt_vcpu_write(guests[0].vcpu, 1, 0x1000) == BH_OK, "seed A");
+    kt_check(kt_vcpu_write(guests[1].vcpu, 1, 0x7000) == BH_OK, "seed B");
     kt_spawn(&vmm[0], "vmm-fpA", vmm_thread, 0, done, 200, 0, 0, true);
     kt_spawn(&vmm[1], "vmm-fpB", vmm_thread, 1, done, 200, 0, 0, true);
     kt_check(bh_tcb_resume(guests[0].tcb) == BH_OK, "start guest A");
@@ -547,8 +444,8 @@ int main(const struct bh_bootinfo *bi)
         /* Fill the victim's free RAM with a pattern; it never runs. */
         memset(victim->ram_va + 0x100000, 0x5a, 0x100000);
         uint64_t before = checksum(victim->ram_va, GUEST_RAM_SIZE);
-        kt_check(vcpu_write(probe->vcpu, 1, victim->ram_pa) == BH_OK, "probe range base");
-        kt_check(vcpu_write(probe->vcpu, 2, GUEST_RAM_SIZE) == BH_OK, "probe range size");
+        kt_check(kt_vcpu_write(probe->vcpu, 1, victim->ram_pa) == BH_OK, "probe range base");
+        kt_check(kt_vcpu_write(probe->vcpu, 2, GUEST_RAM_SIZE) == BH_OK, "probe range size");
         say("vmm: probe will try every page of victim's RAM, PA 0x%lx..0x%lx\n",
             (unsigned long)victim->ram_pa, (unsigned long)(victim->ram_pa + GUEST_RAM_SIZE - 1));
         kt_check(bh_tcb_resume(probe->tcb) == BH_OK, "start probe");
@@ -566,6 +463,13 @@ int main(const struct bh_bootinfo *bi)
         }
         if (strcmp(g->name, "vm_passthrough") == 0) {
             passthrough_gpio(g);
+            if (bi->ncpus > 1) {
+                /* SMP: the vCPU (and so its passthrough line) on the last CPU,
+                 * away from this VMM. */
+                kt_check(bh_tcb_set_affinity(g->tcb, bi->ncpus - 1) == BH_OK, "move the vCPU");
+                say("vmm: %s: vCPU on CPU %lu, VMM on CPU %u\n", g->name,
+                    (unsigned long)(bi->ncpus - 1), bh_debug_cpu());
+            }
         }
         kt_check(bh_tcb_resume(g->tcb) == BH_OK, "start the guest");
         uint64_t t0 = kt_now();

@@ -2,13 +2,17 @@
  * The per-guest VMM (EL0). One instance serves one VM: it loads the guest's
  * arm64 Linux Image, initrd and a device tree generated for exactly this
  * guest into guest RAM, starts vCPU 0 and then serves every exit the kernel
- * does not finish itself: stage-2 data aborts on emulated MMIO (vGICv3,
- * PL011, virtio-mmio), HVC/SMC (PSCI), trapped ICC_SGI1R_EL1 (SGIs), and
+ * does not finish itself: stage-2 data aborts on emulated MMIO (vGICv3, and
+ * the devices vmm_info.devices names: PL011, virtio-console, virtio-blk;
+ * channel doorbells), HVC/SMC (PSCI), trapped ICC_SGI1R_EL1 (SGIs), and
  * injects the vGIC's pending interrupts through the kernel's INJECT_IRQ.
+ * Its notification (bound to its thread) ends the wait for an exit when
+ * console input arrives or a channel's peer rings.
  *
  * Authority: only what vmm/vmm_info.h lists (its exit endpoint, its vCPUs and
- * their TCBs, a send-only line to its parent) plus guest RAM and the staged
- * images mapped in its address space. It never sees another guest.
+ * their TCBs, a send-only line to its parent, its notification, the console
+ * input if routed here, one send capability per channel) plus guest RAM and
+ * the staged images mapped in its address space. It never sees another guest.
  */
 #include <bh/kobj.h>
 #include <bh/print.h>
@@ -18,12 +22,14 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include <vmm/channel.h>
 #include <vmm/guest_fdt.h>
 #include <vmm/mmio_bus.h>
 #include <vmm/pl011.h>
 #include <vmm/psci.h>
 #include <vmm/vgic.h>
 #include <vmm/virtio_blk.h>
+#include <vmm/virtio_console.h>
 #include <vmm/vmm_info.h>
 
 /* The guest's platform (QEMU virt-like addresses, so Linux needs no quirks). */
@@ -33,8 +39,12 @@
 #define UART_INTID  33u
 #define VBLK_IPA    0x0a000000ull
 #define VBLK_INTID  48u
-#define NR_SPIS     64u
+#define VCON_IPA    0x0a000200ull
+#define VCON_INTID  49u
+#define NR_SPIS_MIN 64u /* more when passthrough or channel INTIDs need them */
 #define DTB_MAX     0x10000u
+#define CIN_BUF     1024u /* console input read from the kernel, not yet taken by the guest */
+#define DEVS_KNOWN  (VMM_DEV_PL011 | VMM_DEV_VIRTIO_CONSOLE | VMM_DEV_VIRTIO_BLK)
 #define GUEST_PRIO0 0xa0u /* SPIs the guest has not prioritised yet */
 
 /* PSTATE for a vCPU's first instruction: EL1h, D, A, I and F masked. */
@@ -54,12 +64,28 @@ static struct vgic vgic;
 static struct pl011 uart;
 static struct psci psci;
 static struct virtio_blk vblk;
+static struct virtio_console vcon;
+static struct channel chans[VMM_MAX_CHANNELS];
+static struct irq_line chan_irqs[VMM_MAX_CHANNELS];
+static unsigned nr_spis;
+static bool has_uart, has_vcon, has_blk;
+static bool input_to_vcon; /* console input feeds virtio-console instead of the PL011 */
+/* Console input: bytes READ from the kernel that the guest's device has not
+ * taken yet (its FIFO or receive buffers were full, or it was disabled). */
+static uint8_t cin[CIN_BUF];
+static unsigned cin_head, cin_count;
+static bool cin_more; /* the kernel may hold more bytes */
 static uint8_t dtb[DTB_MAX] __attribute__((aligned(8)));
 static unsigned nr_vcpus;
 static bool started[VMM_MAX_VCPUS];
 static bool stop_caller; /* set by PSCI callbacks: the calling vCPU must not resume */
 static bool power_off, reset_req;
 static uint64_t exits;
+/* Where the exits go (reported at power-off: docs/BENCHMARKS.md). */
+static struct {
+    uint64_t gic, uart, blk, con, chan, psci, sysreg, injected, notified;
+    uint64_t blk_ticks; /* counter ticks inside the virtio-blk model (copies included) */
+} stat;
 static unsigned warnings;
 /* The vGIC state changed since the last deliver(): scanning every interrupt
  * on every exit would cost more than the exit itself. */
@@ -152,12 +178,20 @@ static void deliver(void)
     }
     gic_dirty = false;
     for (unsigned v = 0; v < nr_vcpus; v++) {
-        uint32_t done[VGIC_NR_PRIVATE + NR_SPIS];
+        uint32_t done[VGIC_NR_PRIVATE + VGIC_NR_SPIS];
         unsigned n = 0;
         struct vgic_lr lr;
         while (n < sizeof(done) / sizeof(done[0]) && vgic_next_for_cpu(&vgic, v, &lr)) {
+            if (lr.hw) {
+                /* Passthrough: the kernel injects it from the physical line; a
+                 * pending state the guest wrote itself has no line behind it. */
+                (void)vgic_eoi(&vgic, v, lr.virt_intid);
+                done[n++] = lr.virt_intid;
+                continue;
+            }
             uint64_t mr[2] = {lr.virt_intid, lr.priority};
             bh_error_t e = bh_invoke(VMM_SLOT_VCPU0 + v, BH_INV_VCPU_INJECT_IRQ, mr, 2, 0, 0, 0);
+            stat.injected++;
             if (e != BH_OK) {
                 /* Queue full: keep it pending for the next exit. */
                 (void)vgic_unlist(&vgic, v, lr.virt_intid, true);
@@ -175,6 +209,135 @@ static void deliver(void)
                 (void)vgic_eoi(&vgic, v, id);
             }
         }
+    }
+}
+
+/* ---- console input and channels (the VMM's notification) ---- */
+
+/* Which device gets typed input: the one the guest's kernel reads as its
+ * console. The last console= on the command line wins in Linux; hvc means
+ * virtio-console. Otherwise the PL011 (the stdout-path console) if present. */
+static bool input_goes_to_vcon(void)
+{
+    if (!has_vcon) {
+        return false;
+    }
+    if (!has_uart) {
+        return true;
+    }
+    const char *last = NULL;
+    for (const char *p = info->bootargs; p != NULL && *p != '\0'; p++) {
+        if (strncmp(p, "console=", 8) == 0 && (p == info->bootargs || p[-1] == ' ')) {
+            last = p + 8;
+        }
+    }
+    return last != NULL && strncmp(last, "hvc", 3) == 0;
+}
+
+/* Moves buffered input into the guest's device; returns bytes it took. */
+static size_t cin_push(const uint8_t *b, size_t n)
+{
+    return input_to_vcon ? virtio_console_rx_push(&vcon, b, n) : pl011_rx_push(&uart, b, n);
+}
+
+static void cin_pump(void)
+{
+    while (cin_count > 0) {
+        size_t chunk = CIN_BUF - cin_head < cin_count ? CIN_BUF - cin_head : cin_count;
+        size_t took = cin_push(cin + cin_head, chunk);
+        cin_head = (unsigned)((cin_head + took) % CIN_BUF);
+        cin_count -= (unsigned)took;
+        if (took < chunk) {
+            return; /* the device is full or not receiving: retried after its next access */
+        }
+    }
+}
+
+/* READs what the kernel holds while there is room (40 bytes per READ). */
+static void cin_read(void)
+{
+    while (cin_more && CIN_BUF - cin_count >= 40u) {
+        struct bh_sysregs r;
+        bh_error_t e = bh_invoke(VMM_SLOT_CONSOLE_IN, BH_INV_CONSOLE_READ, 0, 0, 0, 0, &r);
+        if (e != BH_OK || r.x[2] > 40u) {
+            if (warn_ok()) {
+                say("vmm: %s: console input READ failed (error %u)\n", info->name, e);
+            }
+            cin_more = false;
+            return;
+        }
+        for (unsigned i = 0; i < r.x[2]; i++) {
+            cin[(cin_head + cin_count) % CIN_BUF] = (uint8_t)(r.x[3 + i / 8u] >> (8u * (i % 8u)));
+            cin_count++;
+        }
+        if (r.x[2] < 40u) {
+            cin_more = false; /* drained: the next byte signals again */
+        }
+    }
+}
+
+/* Feeds the guest as much input as it takes now; bounded by the buffer. */
+static void console_service(void)
+{
+    for (unsigned round = 0; round < CIN_BUF / 40u + 1u; round++) {
+        cin_pump();
+        if (cin_count > 0 || !cin_more) {
+            return;
+        }
+        cin_read();
+        if (cin_count == 0) {
+            return;
+        }
+    }
+}
+
+static void console_input_setup(void)
+{
+    if (info->console_input == 0) {
+        return;
+    }
+    input_to_vcon = input_goes_to_vcon();
+    if (!has_uart && !has_vcon) {
+        say("vmm: %s: console input routed here but the guest has no console device\n", info->name);
+        return;
+    }
+    /* The builder set the ConsoleInput to signal VMM_NTFN_CONSOLE_IN on this
+     * VMM's notification; bytes typed before now are read at once. */
+    cin_more = true;
+    say("vmm: %s: console input goes to the guest's %s\n", info->name,
+        input_to_vcon ? "virtio-console (hvc0)" : "PL011");
+}
+
+static bool chan_ring(void *ctx, unsigned n)
+{
+    (void)ctx;
+    bh_error_t e = bh_signal(VMM_SLOT_CHAN0 + n);
+    if (e != BH_OK && warn_ok()) {
+        say("vmm: %s: channel %s: cannot signal the peer (error %u)\n", info->name,
+            info->channels[n].name, e);
+    }
+    return e == BH_OK;
+}
+
+/* The VMM's notification: console input and channel rings. */
+static void notified(uint64_t bits)
+{
+    stat.notified++;
+    if ((bits & VMM_NTFN_CONSOLE_IN) != 0 && info->console_input != 0 && (has_uart || has_vcon)) {
+        cin_more = true;
+        console_service();
+    }
+    uint64_t known = VMM_NTFN_CONSOLE_IN;
+    for (unsigned n = 0; n < info->nchannels; n++) {
+        uint64_t bit = VMM_NTFN_CHAN0 << n;
+        known |= bit;
+        if ((bits & bit) != 0) {
+            channel_peer_signal(&chans[n]);
+        }
+    }
+    if ((bits & ~known) != 0 && warn_ok()) {
+        say("vmm: %s: notification bits 0x%lx mean nothing here\n", info->name,
+            (unsigned long)(bits & ~known));
     }
 }
 
@@ -224,10 +387,44 @@ static bool load_linux(uint64_t *entry, uint64_t *dtb_ipa)
         }
         memcpy(ip, (const void *)(uintptr_t)info->initrd_va, info->initrd_size);
     }
-    struct guest_fdt_virtio vio[1];
+    struct guest_fdt_virtio vio[2];
     unsigned nvio = 0;
-    if (info->disk_size != 0) {
+    if (has_blk) {
         vio[nvio++] = (struct guest_fdt_virtio){VBLK_IPA, VIRTIO_MMIO_SIZE, VBLK_INTID};
+    }
+    if (has_vcon) {
+        vio[nvio++] = (struct guest_fdt_virtio){VCON_IPA, VIRTIO_MMIO_SIZE, VCON_INTID};
+    }
+    /* vmm_info does not say which interrupt belongs to which range: all of
+     * pt_irqs go to the first range's node (a node of its own without one). */
+    static struct guest_fdt_passthrough pts[VMM_MAX_PASSTHROUGH];
+    unsigned npt = 0;
+    for (unsigned i = 0; i < info->npassthrough; i++) {
+        pts[npt++] = (struct guest_fdt_passthrough){"passthrough",
+                                                    "bulkhead,passthrough",
+                                                    info->passthrough[i].ipa,
+                                                    info->passthrough[i].size,
+                                                    {{0, 0}},
+                                                    0};
+    }
+    if (info->npt_irqs > 0 && npt == 0) {
+        pts[npt++] = (struct guest_fdt_passthrough){
+            "passthrough-irqs", "bulkhead,passthrough", 0, 0, {{0, 0}}, 0};
+    }
+    for (unsigned i = 0; i < info->npt_irqs; i++) {
+        pts[0].irqs[pts[0].nr_irqs++] =
+            (struct guest_fdt_irq){(uint32_t)info->pt_irqs[i], GUEST_FDT_IRQ_LEVEL_HIGH};
+    }
+    struct guest_fdt_channel fch[VMM_MAX_CHANNELS];
+    for (unsigned i = 0; i < info->nchannels; i++) {
+        const struct vmm_channel *c = &info->channels[i];
+        fch[i] = (struct guest_fdt_channel){c->name,
+                                            c->ipa,
+                                            c->size,
+                                            c->doorbell_ipa,
+                                            (uint32_t)c->intid,
+                                            (c->rights & BH_RIGHT_WRITE) != 0,
+                                            c->can_notify != 0};
     }
     struct guest_fdt_config cfg = {
         .model = info->name,
@@ -236,12 +433,14 @@ static bool load_linux(uint64_t *entry, uint64_t *dtb_ipa)
         .nr_vcpus = nr_vcpus,
         .gicd_base = GICD_IPA,
         .gicr_base = GICR_IPA,
-        .uart_base = UART_IPA,
+        .uart_base = has_uart ? UART_IPA : 0,
         .uart_intid = UART_INTID,
         .virtio = vio,
         .nr_virtio = nvio,
-        .passthrough = NULL,
-        .nr_passthrough = 0,
+        .passthrough = pts,
+        .nr_passthrough = npt,
+        .channels = fch,
+        .nr_channels = (unsigned)info->nchannels,
         .bootargs = info->bootargs[0] != '\0' ? info->bootargs : NULL,
         .initrd_start = initrd_start,
         .initrd_end = initrd_end,
@@ -312,23 +511,110 @@ static const struct psci_ops psci_ops = {ps_cpu_on, ps_cpu_off, ps_standby, ps_s
 
 /* ---- devices ---- */
 
+/* An SPI the builder chose (channel or passthrough) that collides with
+ * nothing the VMM uses itself. */
+static bool intid_free(uint64_t id)
+{
+    if (id < VGIC_SPI_BASE || id >= VGIC_SPI_BASE + VGIC_NR_SPIS) {
+        return false;
+    }
+    return !((has_uart && id == UART_INTID) || (has_blk && id == VBLK_INTID) ||
+             (has_vcon && id == VCON_INTID));
+}
+
+/* Checks the version 2 fields once and sizes the vGIC for every INTID. */
+static bool check_info(void)
+{
+    uint64_t devs = info->devices;
+    if ((devs & ~(uint64_t)DEVS_KNOWN) != 0) {
+        say("vmm: %s: emulated devices 0x%lx are not implemented here; ignored\n", info->name,
+            (unsigned long)(devs & ~(uint64_t)DEVS_KNOWN));
+    }
+    has_uart = (devs & VMM_DEV_PL011) != 0;
+    has_vcon = (devs & VMM_DEV_VIRTIO_CONSOLE) != 0;
+    has_blk = (devs & VMM_DEV_VIRTIO_BLK) != 0 && info->disk_size != 0;
+    if ((devs & VMM_DEV_VIRTIO_BLK) != 0 && info->disk_size == 0) {
+        say("vmm: %s: virtio-blk asked for without a disk image; no disk\n", info->name);
+    }
+    if (info->npassthrough > VMM_MAX_PASSTHROUGH || info->npt_irqs > VMM_MAX_PT_IRQS ||
+        info->nchannels > VMM_MAX_CHANNELS) {
+        say("vmm: %s: more passthrough ranges, interrupts or channels than vmm_info holds\n",
+            info->name);
+        return false;
+    }
+    uint64_t top = VGIC_SPI_BASE + NR_SPIS_MIN - 1u;
+    for (unsigned i = 0; i < info->npt_irqs + info->nchannels; i++) {
+        uint64_t id =
+            i < info->npt_irqs ? info->pt_irqs[i] : info->channels[i - info->npt_irqs].intid;
+        bool dup = false;
+        for (unsigned j = 0; j < i; j++) {
+            uint64_t other =
+                j < info->npt_irqs ? info->pt_irqs[j] : info->channels[j - info->npt_irqs].intid;
+            dup = dup || other == id;
+        }
+        if (!intid_free(id) || dup) {
+            say("vmm: %s: INTID %lu is not a free SPI below %u\n", info->name, (unsigned long)id,
+                VGIC_SPI_BASE + VGIC_NR_SPIS);
+            return false;
+        }
+        top = id > top ? id : top;
+    }
+    /* GICD_TYPER.ITLinesNumber counts SPIs in blocks of 32. */
+    nr_spis = (unsigned)((top - VGIC_SPI_BASE + 32u) & ~31ull);
+    for (unsigned i = 0; i < info->nchannels; i++) {
+        const struct vmm_channel *c = &info->channels[i];
+        uint64_t ram_end = info->ram_ipa + info->ram_size;
+        bool in_ram =
+            c->doorbell_ipa + CHANNEL_PAGE_SIZE > info->ram_ipa && c->doorbell_ipa < ram_end;
+        if (c->size == 0 || (c->doorbell_ipa & (CHANNEL_PAGE_SIZE - 1u)) != 0 || in_ram ||
+            memchr(c->name, '\0', sizeof(c->name)) == NULL) {
+            say("vmm: %s: channel %u: bad shared memory size, doorbell page or name\n", info->name,
+                i);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool setup_devices(void)
 {
     static const struct irq_line uart_irq = {line_set, &vgic, UART_INTID};
     static const struct irq_line blk_irq = {line_set, &vgic, VBLK_INTID};
+    static const struct irq_line con_irq = {line_set, &vgic, VCON_INTID};
     mmio_bus_init(&bus);
-    if (!vgic_init(&vgic, nr_vcpus, NR_SPIS) ||
+    if (!vgic_init(&vgic, nr_vcpus, nr_spis) ||
         !psci_init(&psci, nr_vcpus, info->ram_ipa, info->ram_size, &psci_ops, NULL)) {
         return false;
     }
-    pl011_init(&uart, info->name, emit_line, NULL, &uart_irq);
+    /* Passthrough SPIs: the kernel injects them with the HW bit; the vGIC
+     * keeps the guest's view of their configuration. */
+    for (unsigned i = 0; i < info->npt_irqs; i++) {
+        if (!vgic_set_hw(&vgic, (uint32_t)info->pt_irqs[i], (uint32_t)info->pt_irqs[i])) {
+            return false;
+        }
+    }
     bool ok = mmio_bus_add(&bus, GICD_IPA, VGIC_DIST_SIZE, vgic_dist_mmio, &vgic) &&
-              mmio_bus_add(&bus, GICR_IPA, nr_vcpus * VGIC_REDIST_SIZE, vgic_redist_mmio, &vgic) &&
-              mmio_bus_add(&bus, UART_IPA, PL011_SIZE, pl011_mmio, &uart);
-    if (ok && info->disk_size != 0) {
+              mmio_bus_add(&bus, GICR_IPA, nr_vcpus * VGIC_REDIST_SIZE, vgic_redist_mmio, &vgic);
+    /* Initialised even when absent: stop_all() flushes it. */
+    pl011_init(&uart, info->name, emit_line, NULL, &uart_irq);
+    if (ok && has_uart) {
+        ok = mmio_bus_add(&bus, UART_IPA, PL011_SIZE, pl011_mmio, &uart);
+    }
+    if (ok && has_blk) {
         virtio_blk_init(&vblk, &mem, &blk_irq, (uint8_t *)(uintptr_t)info->disk_va, info->disk_size,
                         false, info->name);
         ok = mmio_bus_add(&bus, VBLK_IPA, VIRTIO_MMIO_SIZE, virtio_mmio_access, &vblk.mmio);
+    }
+    virtio_console_init(&vcon, info->name, emit_line, NULL, &mem, &con_irq);
+    if (ok && has_vcon) {
+        ok = mmio_bus_add(&bus, VCON_IPA, VIRTIO_MMIO_SIZE, virtio_mmio_access, &vcon.mmio);
+    }
+    for (unsigned i = 0; ok && i < info->nchannels; i++) {
+        const struct vmm_channel *c = &info->channels[i];
+        chan_irqs[i] = (struct irq_line){line_set, &vgic, (uint32_t)c->intid};
+        channel_init(&chans[i], i, c->can_notify != 0, (c->rights & BH_RIGHT_WRITE) != 0,
+                     &chan_irqs[i], chan_ring, NULL);
+        ok = mmio_bus_add(&bus, c->doorbell_ipa, CHANNEL_PAGE_SIZE, channel_mmio, &chans[i]);
     }
     return ok;
 }
@@ -384,8 +670,23 @@ static void mmio_exit(const uint64_t *m, uint64_t *reply, unsigned *n)
     }
     if (ipa >= GICD_IPA && ipa < GICR_IPA + nr_vcpus * VGIC_REDIST_SIZE) {
         gic_dirty = true; /* enables, priorities, routing: maybe deliverable now */
+        stat.gic++;
+    } else if (ipa >= UART_IPA && ipa < UART_IPA + PL011_SIZE) {
+        stat.uart++;
+    } else if (ipa >= VBLK_IPA && ipa < VBLK_IPA + VIRTIO_MMIO_SIZE) {
+        stat.blk++;
+    } else if (ipa >= VCON_IPA && ipa < VCON_IPA + VIRTIO_MMIO_SIZE) {
+        stat.con++;
+    } else {
+        stat.chan++; /* doorbells, or nothing (an abort) */
     }
-    if (!mmio_bus_access(&bus, ipa, d.size, d.write, &val)) {
+    bool is_blk = has_blk && ipa >= VBLK_IPA && ipa < VBLK_IPA + VIRTIO_MMIO_SIZE;
+    uint64_t t0 = is_blk ? bh_counter() : 0;
+    bool ok = mmio_bus_access(&bus, ipa, d.size, d.write, &val);
+    if (is_blk) {
+        stat.blk_ticks += bh_counter() - t0;
+    }
+    if (!ok) {
         if (warn_ok()) {
             say("vmm: %s: %s of %u bytes at IPA 0x%lx (pc 0x%lx): no device, abort injected\n",
                 info->name, d.write ? "write" : "read", d.size, (unsigned long)ipa,
@@ -405,6 +706,7 @@ static void mmio_exit(const uint64_t *m, uint64_t *reply, unsigned *n)
 
 static void psci_exit(unsigned v, const uint64_t *m, bool smc, uint64_t *reply, unsigned *n)
 {
+    stat.psci++;
     uint64_t regs[4] = {m[3], m[4], m[5], m[6]};
     if (psci_call(&psci, v, regs) == PSCI_RESULT_NO_RETURN) {
         stop_caller = true;
@@ -421,6 +723,7 @@ static void psci_exit(unsigned v, const uint64_t *m, bool smc, uint64_t *reply, 
 static void sysreg_exit(unsigned v, const uint64_t *m, uint64_t *reply, unsigned *n)
 {
     bool read = m[9] != 0;
+    stat.sysreg++;
     /* ICC_SGI1R_EL1 (and ASGI1R, SGI0R: one security state) = 3, 0, c12, c11, 5..7. */
     bool sgi = m[3] == 3 && m[4] == 0 && m[5] == 12 && m[6] == 11 && m[7] >= 5;
     if (sgi && !read) {
@@ -485,6 +788,7 @@ static void stop_all(void)
         (void)bh_tcb_suspend(VMM_SLOT_VCPU_TCB0 + v);
     }
     pl011_flush(&uart);
+    conline_flush(&vcon.out);
 }
 
 int main(const struct bh_bootinfo *bi)
@@ -497,6 +801,10 @@ int main(const struct bh_bootinfo *bi)
     }
     nr_vcpus = (unsigned)info->nr_vcpus;
     mem = (struct guest_mem){info->ram_ipa, info->ram_size, (uint8_t *)(uintptr_t)VMM_GUEST_VA};
+    if (!check_info()) {
+        tell_parent(VMM_MSG_STOPPED, 0);
+        return 1;
+    }
     if (!boot()) {
         tell_parent(VMM_MSG_STOPPED, 0);
         return 1;
@@ -505,8 +813,16 @@ int main(const struct bh_bootinfo *bi)
     uint64_t m[BH_VCPU_EXIT_MRS];
     unsigned n = 0;
     uint64_t label = 0, badge = 0;
+    console_input_setup();
     bh_error_t e = bh_recv(VMM_SLOT_EP, &label, mr, &n, &badge);
     for (;;) {
+        if (e == BH_OK && label == BH_MSG_NOTIFICATION) {
+            /* Not an exit: nothing to reply to. */
+            notified(badge);
+            deliver();
+            e = bh_recv(VMM_SLOT_EP, &label, mr, &n, &badge);
+            continue;
+        }
         if (e != BH_OK || label != BH_FAULT_VCPU || badge == 0 || badge > nr_vcpus) {
             say("vmm: %s: unexpected message (error %u, label %lu, badge %lu)\n", info->name, e,
                 (unsigned long)label, (unsigned long)badge);
@@ -525,12 +841,22 @@ int main(const struct bh_bootinfo *bi)
             stop_all();
             say("vmm: %s: guest powered off (PSCI SYSTEM_OFF) after %lu exits\n", info->name,
                 (unsigned long)exits);
+            say("vmm: %s: exits: vGIC %lu, PL011 %lu, virtio-blk %lu, virtio-console %lu, other "
+                "MMIO %lu, HVC/SMC %lu, sysreg %lu\n",
+                info->name, (unsigned long)stat.gic, (unsigned long)stat.uart,
+                (unsigned long)stat.blk, (unsigned long)stat.con, (unsigned long)stat.chan,
+                (unsigned long)stat.psci, (unsigned long)stat.sysreg);
+            say("vmm: %s: interrupts injected %lu, notifications %lu, counter ticks in the "
+                "virtio-blk model %lu\n",
+                info->name, (unsigned long)stat.injected, (unsigned long)stat.notified,
+                (unsigned long)stat.blk_ticks);
             tell_parent(VMM_MSG_POWER_OFF, exits);
             return 0;
         }
         if (reset_req) {
             reset_req = false;
             pl011_flush(&uart);
+            conline_flush(&vcon.out);
             say("vmm: %s: PSCI SYSTEM_RESET: rebooting the guest from its images\n", info->name);
             /* The caller stays stopped; boot() restarts vCPU 0 fresh. */
             struct bh_sysregs r = {{0, bh_msginfo(STOP, 0, 0), 0, 0, 0, 0, 0, 0}, BH_SYS_REPLY};
@@ -541,6 +867,9 @@ int main(const struct bh_bootinfo *bi)
             }
             e = bh_recv(VMM_SLOT_EP, &label, mr, &n, &badge);
             continue;
+        }
+        if (cin_count > 0 || cin_more) {
+            console_service(); /* the device may take more now */
         }
         deliver();
         for (unsigned i = 0; i < 6; i++) {

@@ -8,19 +8,30 @@
 #include <vm/arch_hooks.h>
 #include <vm/stage2.h>
 
+/*@ assigns \nothing;
+    ensures \result == s2_entries_l(level); */
 static size_t entries_at(unsigned level)
 {
     return level == S2_START_LEVEL ? S2_ROOT_ENTRIES : S2_TABLE_ENTRIES;
 }
 
+/* 2^s2_level_shift(level): 1 GiB, 2 MiB, 4 KiB. */
+/*@ requires 1 <= level <= 3;
+    assigns \nothing;
+    ensures \result == (level == 1 ? 0x40000000 : level == 2 ? 0x200000 : 0x1000); */
 static uint64_t leaf_size(unsigned level)
 {
-    return 1ull << s2_level_shift(level);
+    if (level == 1u) {
+        return 1ull << 30;
+    }
+    return level == 2u ? S2_BLOCK_SIZE : S2_PAGE_SIZE;
 }
 
+/*@ assigns \nothing;
+    ensures \result == kva_table(s2_table_oa(table_desc)); */
 static s2_desc_t *next_table(s2_desc_t table_desc)
 {
-    return (s2_desc_t *)pa_to_kva(s2_desc_oa(table_desc, S2_LAST_LEVEL));
+    return s2_table_entries(s2_desc_oa(table_desc, S2_LAST_LEVEL));
 }
 
 /*
@@ -29,16 +40,39 @@ static s2_desc_t *next_table(s2_desc_t table_desc)
  * level-(*stop + 1) table is missing, BH_E_MAPPING_EXISTS that a block at
  * level *stop covers ipa.
  */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires 1 <= level <= 3;
+    requires \valid(table) && \valid(stop) && \separated(table, stop, s);
+    assigns *table, *stop;
+    ensures \result == BH_OK || \result == BH_E_MAPPING_EXISTS || \result == BH_E_LOOKUP_FAILED;
+    ensures \result == BH_OK <==> s2_walk_ok{Pre}(s->root, ipa, level);
+    ensures \result == BH_OK ==> *stop == \old(*stop);
+    ensures \result == BH_OK ==>
+      *table == s2_walk_l{Pre}(s->root, ipa, level) &&
+      \valid(*table + (0 .. s2_entries_l(level) - 1));
+    ensures \result != BH_OK ==> 1 <= *stop < level &&
+      !s2_is_table_l(s2_entry_l{Pre}(s->root, ipa, *stop)) &&
+      (\result == BH_E_MAPPING_EXISTS <==> s2_entry_l{Pre}(s->root, ipa, *stop) % 2 == 1); */
 static bh_error_t walk(const s2_space_t *s, uint64_t ipa, unsigned level, s2_desc_t **table,
                        unsigned *stop)
 {
     s2_desc_t *t = s->root->entry;
+    /*@ loop invariant 1 <= l <= level;
+        loop invariant t == s2_walk_l(s->root, ipa, l) && s2_walk_ok(s->root, ipa, l);
+        loop invariant \valid(t + (0 .. s2_entries_l(l) - 1));
+        loop invariant l == 2 ==> s2_l2_ok(s2_table_oa(s2_entry_l(s->root, ipa, 1)));
+        loop assigns l, t;
+        loop variant level - l; */
     for (unsigned l = S2_START_LEVEL; l < level; l++) {
-        s2_desc_t d = t[s2_index(ipa_init(ipa), l)];
+        size_t i = s2_index(ipa_init(ipa), l);
+        /*@ assert i == s2_idx_l(ipa, l); */
+        s2_desc_t d = t[i];
+        /*@ assert d == s2_entry_l(s->root, ipa, l); */
         if (s2_desc_is_table(d, l)) {
             t = next_table(d);
             continue;
         }
+        /*@ assert !s2_walk_ok(s->root, ipa, level); */
         *stop = l;
         return s2_desc_is_valid(d) ? BH_E_MAPPING_EXISTS : BH_E_LOOKUP_FAILED;
     }
@@ -46,6 +80,11 @@ static bh_error_t walk(const s2_space_t *s, uint64_t ipa, unsigned level, s2_des
     return BH_OK;
 }
 
+/*@ requires missing_level == \null || \valid(missing_level);
+    requires stop <= 3;
+    assigns *missing_level;
+    ensures missing_level != \null && err == BH_E_LOOKUP_FAILED ==> *missing_level == stop + 1;
+    ensures missing_level != \null && err != BH_E_LOOKUP_FAILED ==> *missing_level == \old(*missing_level); */
 static void report_missing(unsigned *missing_level, bh_error_t err, unsigned stop)
 {
     if (missing_level != NULL && err == BH_E_LOOKUP_FAILED) {
@@ -56,7 +95,7 @@ static void report_missing(unsigned *missing_level, bh_error_t err, unsigned sto
 bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid)
 {
     BH_ASSERT(s != NULL && root != NULL);
-    if (!is_aligned(pa_addr(kva_to_pa(root)), S2_ROOT_SIZE)) {
+    if (s2_root_pa(root).pa % S2_ROOT_SIZE != 0u) { /* = !is_aligned(kva_to_pa(root), 8 KiB) */
         return BH_E_ALIGNMENT;
     }
     s2_entries_zero(root->entry, S2_ROOT_ENTRIES);
@@ -79,11 +118,11 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
         return BH_E_INVALID_ARGUMENT;
     }
     uint64_t a = ipa_addr(ipa);
-    paddr_t tpa = kva_to_pa(table);
-    if (a >= S2_IPA_LIMIT || pa_addr(tpa) >= S2_PA_LIMIT) {
+    paddr_t tpa = s2_table_pa(table); /* = kva_to_pa(table) */
+    if (a >= S2_IPA_LIMIT || tpa.pa >= S2_PA_LIMIT) {
         return BH_E_RANGE;
     }
-    if (!is_aligned(pa_addr(tpa), S2_TABLE_SIZE)) {
+    if (tpa.pa % S2_TABLE_SIZE != 0u) { /* = !is_aligned(pa, S2_TABLE_SIZE) */
         return BH_E_ALIGNMENT;
     }
     s2_desc_t *parent = NULL;
@@ -162,13 +201,23 @@ bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsign
     return BH_OK;
 }
 
+/*@ requires 1 <= level <= 3 && \valid(m);
+    assigns *m;
+    ensures m->desc == d && m->level == level;
+    ensures m->size == (level == 1 ? 0x40000000 : level == 2 ? 0x200000 : 0x1000);
+    ensures m->base.ipa == ipa - ipa % m->size;
+    ensures m->rights <= 7 && (m->type == S2_MEM_NORMAL || m->type == S2_MEM_DEVICE); */
 static void fill_mapping(s2_desc_t d, unsigned level, uint64_t ipa, s2_mapping_t *m)
 {
     uint64_t size = leaf_size(level);
-    uint64_t base = align_down(ipa, size);
-    m->base = ipa_init(base);
-    m->base_pa = s2_desc_oa(d, level);
-    m->pa = pa_init(pa_addr(m->base_pa) + (ipa - base));
+    uint64_t base = ipa - ipa % size; /* = align_down(ipa, size) */
+    /* Fields written directly: with -inline-calls, Frama-C 25 returns the
+     * struct of an inlined accessor (ipa_init, pa_init) from a block whose
+     * end WP treats as the end of its lifetime, and the value is lost. */
+    paddr_t oa = s2_desc_oa(d, level);
+    m->base.ipa = base;
+    m->base_pa = oa;
+    m->pa.pa = oa.pa + (ipa - base);
     m->size = size;
     m->level = level;
     m->rights = s2_desc_rights(d);
@@ -177,11 +226,32 @@ static void fill_mapping(s2_desc_t d, unsigned level, uint64_t ipa, s2_mapping_t
 }
 
 /* Find the leaf covering ipa: its table and level. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires \valid(table) && \valid(level) && \separated(table, level, s);
+    assigns *table, *level;
+    ensures \result == BH_OK || \result == BH_E_NOT_MAPPED;
+    ensures \result == BH_OK <==> s2_leaf_level_l{Pre}(s->root, ipa) != 0;
+    ensures \result == BH_OK ==>
+      *level == s2_leaf_level_l{Pre}(s->root, ipa) &&
+      *table == s2_walk_l{Pre}(s->root, ipa, *level) &&
+      \valid(*table + (0 .. s2_entries_l(*level) - 1)); */
 static bh_error_t find_leaf(const s2_space_t *s, uint64_t ipa, s2_desc_t **table, unsigned *level)
 {
     s2_desc_t *t = s->root->entry;
+    /*@ loop invariant 1 <= l <= 4;
+        loop invariant l <= 3 ==> t == s2_walk_l(s->root, ipa, l) && s2_walk_ok(s->root, ipa, l);
+        loop invariant l <= 3 ==> \valid(t + (0 .. s2_entries_l(l) - 1));
+        loop invariant l == 2 ==> s2_l2_ok(s2_table_oa(s2_entry_l(s->root, ipa, 1)));
+        loop invariant l >= 2 ==> s2_entry_l(s->root, ipa, 1) % 4 == 3;
+        loop invariant l >= 3 ==> s2_entry_l(s->root, ipa, 2) % 4 == 3;
+        loop invariant l == 4 ==> \false;
+        loop assigns l, t;
+        loop variant 4 - l; */
     for (unsigned l = S2_START_LEVEL; l <= S2_LAST_LEVEL; l++) {
-        s2_desc_t d = t[s2_index(ipa_init(ipa), l)];
+        size_t i = s2_index(ipa_init(ipa), l);
+        /*@ assert i == s2_idx_l(ipa, l); */
+        s2_desc_t d = t[i];
+        /*@ assert d == s2_entry_l(s->root, ipa, l); */
         if (s2_desc_is_table(d, l)) {
             t = next_table(d);
             continue;
@@ -203,7 +273,7 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old)
     if (a >= S2_IPA_LIMIT) {
         return BH_E_RANGE;
     }
-    if (!is_aligned(a, S2_PAGE_SIZE)) {
+    if (a % S2_PAGE_SIZE != 0u) { /* = !is_aligned(a, S2_PAGE_SIZE) */
         return BH_E_ALIGNMENT;
     }
     s2_desc_t *t = NULL;
@@ -212,7 +282,7 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old)
     if (err != BH_OK) {
         return err;
     }
-    if (!is_aligned(a, leaf_size(level))) {
+    if (a % leaf_size(level) != 0u) { /* = !is_aligned(a, leaf size) */
         return BH_E_ALIGNMENT;
     }
     s2_desc_t d = s2_entry_clear(t, entries_at(level), s2_index(ipa, level));

@@ -40,9 +40,45 @@ _Static_assert(sizeof(cte_t) == (1u << BH_SLOT_SIZE_BITS), "slot size is ABI");
 #define CAP_OBJ_SHIFT     16u
 #define CAP_OBJ_MAX_BITS  52u
 
-/*@ logic integer cap_type_l(cap_t c) = ((c.w0 & 0xff) < BH_OBJ_COUNT) ? (c.w0 & 0xff) : 0;
-    logic integer cap_rights_l(cap_t c) = (c.w0 >> 8) & 0x1f;
+/* Fields are specified arithmetically: bits [hi:lo] of x are
+ * (x / 2^lo) % 2^(hi-lo+1) (WP's integer model proves little about & | <<). */
+/*@ logic integer cap_type_l(cap_t c) = (c.w0 % 256 < BH_OBJ_COUNT) ? c.w0 % 256 : 0;
+    logic integer cap_rights_l(cap_t c) = (c.w0 / 256) % 32;
+    logic integer cap_original_l(cap_t c) = (c.w0 / 8192) % 2;
+    logic integer cap_mapped_l(cap_t c) = (c.w0 / 32768) % 2;
     predicate cap_null_l(cap_t c) = cap_type_l(c) == 0;
+*/
+
+/*
+ * CNode memory in the proofs. 2^k is (1 << k) (WP: lsl 1 k = 2^k). The
+ * object address of a capability is bits [63:16] of w0, times 16.
+ * cnode_slots_l(c) is the slot array of the CNode c refers to (the kernel
+ * virtual address of its object; see cap_cnode_slots); valid_cnode(c): c is a
+ * CNode capability whose object is 2^radix valid slots. cspace_closed: every
+ * CNode capability stored in a slot of a valid CNode is itself valid (the
+ * kernel invariant that a CNode's memory stays a CNode while a capability to
+ * it exists: retype makes CNodes only in free untyped memory, and untyped
+ * memory is reused only after a revoke has deleted every capability to it).
+ */
+/*@ logic integer pow2(integer k) = (1 << k);
+    logic integer cap_obj_l(cap_t c) = (c.w0 / 65536) * 16;
+    logic integer ut_free_l(cap_t c) = c.w1 / 64 * 16;
+    logic integer cnode_radix_l(cap_t c) = c.w1 % 32;
+    logic integer cnode_gsize_l(cap_t c) = (c.w1 / 32) % 64;
+    logic integer cnode_guard_l(cap_t c) = c.w1 / 2048;
+    logic integer cnode_nslots_l(cap_t c) = pow2(cnode_radix_l(c));
+    axiomatic KernelVirtualSlots {
+      logic cte_t *kva_slots(integer pa);
+    }
+    logic cte_t *cnode_slots_l(cap_t c) = kva_slots(cap_obj_l(c));
+    predicate valid_cnode{L}(cap_t c) =
+      cap_type_l(c) == BH_OBJ_CNODE &&
+      \valid{L}(cnode_slots_l(c) + (0 .. cnode_nslots_l(c) - 1));
+    predicate cspace_closed{L} =
+      \forall cap_t c, integer i;
+        valid_cnode{L}(c) && 0 <= i < cnode_nslots_l(c) &&
+        cap_type_l(\at(cnode_slots_l(c)[i].cap, L)) == BH_OBJ_CNODE ==>
+          valid_cnode{L}(\at(cnode_slots_l(c)[i].cap, L));
 */
 
 /*@ assigns \nothing;
@@ -56,7 +92,7 @@ static inline cap_t cap_null(void)
     ensures \result == cap_type_l(c); */
 static inline bh_objtype_t cap_type(cap_t c)
 {
-    uint64_t t = c.w0 & 0xffu;
+    uint64_t t = c.w0 % 256u; /* = & 0xff */
     return t < (uint64_t)BH_OBJ_COUNT ? (bh_objtype_t)t : BH_OBJ_NULL;
 }
 
@@ -71,7 +107,7 @@ static inline bool cap_is_null(cap_t c)
     ensures \result == cap_rights_l(c); */
 static inline uint32_t cap_rights(cap_t c)
 {
-    return (uint32_t)((c.w0 >> 8) & BH_RIGHTS_ALL);
+    return (uint32_t)((c.w0 / 256u) % 32u); /* = (w0 >> 8) & BH_RIGHTS_ALL */
 }
 
 /*@ assigns \nothing; */
@@ -97,23 +133,32 @@ static inline cap_t cap_make(bh_objtype_t type, paddr_t obj, uint32_t rights, bo
     return c;
 }
 
-/* Only the rights change. */
+/* Only the rights change: bits [12:8] of w0 become rights % 32, every other
+ * bit of w0 ([7:0] and [63:13]) and w1 stay. Written as the sum of the three
+ * fields (= (w0 & ~0x1f00) | (rights & 0x1f) << 8). */
 /*@ assigns \nothing;
-    ensures cap_rights_l(\result) == (rights & 0x1f);
+    ensures cap_rights_l(\result) == rights % 32;
     ensures cap_type_l(\result) == cap_type_l(c) && \result.w1 == c.w1;
-    ensures (\result.w0 & ~(uint64_t)0x1f00) == (c.w0 & ~(uint64_t)0x1f00); */
+    ensures \result.w0 % 256 == c.w0 % 256 && \result.w0 / 8192 == c.w0 / 8192; */
 static inline cap_t cap_set_rights(cap_t c, uint32_t rights)
 {
-    c.w0 = (c.w0 & ~(0x1full << 8)) | ((uint64_t)(rights & BH_RIGHTS_ALL) << 8);
+    uint64_t hi = c.w0 / 8192u; /* bits [63:13] */
+    uint64_t lo = c.w0 % 256u;  /* bits [7:0] */
+    c.w0 = hi * 8192u + (uint64_t)(rights % 32u) * 256u + lo;
     return c;
 }
 
+/* Only the original flag (bit 13 of w0) changes. */
 /*@ assigns \nothing;
     ensures cap_rights_l(\result) == cap_rights_l(c) && cap_type_l(\result) == cap_type_l(c);
+    ensures cap_original_l(\result) == (original ? 1 : 0);
+    ensures \result.w0 % 8192 == c.w0 % 8192 && \result.w0 / 16384 == c.w0 / 16384;
     ensures \result.w1 == c.w1; */
 static inline cap_t cap_set_original(cap_t c, bool original)
 {
-    c.w0 = original ? (c.w0 | CAP_FLAG_ORIGINAL) : (c.w0 & ~CAP_FLAG_ORIGINAL);
+    uint64_t bit = c.w0 / 8192u % 2u; /* (w0 >> 13) & 1 */
+    /* = original ? (w0 | CAP_FLAG_ORIGINAL) : (w0 & ~CAP_FLAG_ORIGINAL) */
+    c.w0 = c.w0 - bit * 8192u + (original ? 8192u : 0u);
     return c;
 }
 
@@ -148,10 +193,11 @@ static inline uint32_t cap_ut_size_bits(cap_t c)
     return (uint32_t)(c.w1 % 64u); /* = & 0x3f, in WP-friendly arithmetic */
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == ut_free_l(c); */
 static inline uint64_t cap_ut_free_index(cap_t c)
 {
-    return (c.w1 >> 6) << 4;
+    return c.w1 / 64u * 16u; /* = (w1 >> 6) << 4 */
 }
 
 /*@ assigns \nothing; */
@@ -160,10 +206,14 @@ static inline bool cap_ut_is_device(cap_t c)
     return (c.w0 & CAP_FLAG_DEVICE) != 0u;
 }
 
-/*@ assigns \nothing; */
+/* The free index is kept in 16-byte units: bits [63:6] of w1. */
+/*@ requires free_index < 0x4000000000000000;
+    assigns \nothing;
+    ensures ut_free_l(\result) == free_index / 16 * 16;
+    ensures \result.w1 % 64 == c.w1 % 64 && \result.w0 == c.w0; */
 static inline cap_t cap_ut_set_free_index(cap_t c, uint64_t free_index)
 {
-    c.w1 = (c.w1 & 0x3fu) | ((free_index >> 4) << 6);
+    c.w1 = c.w1 % 64u + free_index / 16u * 64u; /* = (w1 & 0x3f) | (free_index >> 4) << 6 */
     return c;
 }
 
@@ -180,23 +230,38 @@ static inline cap_t cap_untyped_new(paddr_t base, uint32_t size_bits, bool devic
 
 /* CNode. */
 /*@ assigns \nothing;
-    ensures \result == c.w1 % 32; */
+    ensures \result == cnode_radix_l(c); */
 static inline uint32_t cap_cnode_radix(cap_t c)
 {
     return (uint32_t)(c.w1 % 32u); /* = & 0x1f */
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == cnode_gsize_l(c); */
 static inline uint32_t cap_cnode_guard_size(cap_t c)
 {
-    return (uint32_t)((c.w1 >> 5) & 0x3fu);
+    return (uint32_t)((c.w1 / 32u) % 64u); /* = (w1 >> 5) & 0x3f */
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == cnode_guard_l(c); */
 static inline uint64_t cap_cnode_guard(cap_t c)
 {
-    return c.w1 >> 11;
+    return c.w1 / 2048u; /* = w1 >> 11 */
 }
+
+/*
+ * The slots of a CNode: the kernel virtual address of its object, as an array
+ * of 2^radix slots. Defined in cap_kva.c through pa_to_kva (the identity phys
+ * mapping, which WP's typed memory model cannot follow): its contract is an
+ * assumption, and only names the result (cnode_slots_l). What the proofs
+ * assume about that memory is stated by valid_cnode and cspace_closed, which
+ * the functions that need them take as preconditions.
+ */
+/*@ requires cap_type_l(c) == BH_OBJ_CNODE;
+    assigns \nothing;
+    ensures \result == cnode_slots_l(c); */
+cte_t *cap_cnode_slots(cap_t c);
 
 /*@ assigns \nothing;
     ensures \result.w0 == c.w0; */
@@ -233,11 +298,14 @@ static inline cap_t cap_set_mapping(cap_t c, uint16_t vmid, vaddr_t va)
     return c;
 }
 
+/* Clears the mapped flag (bit 15 of w0) and the mapping (w1). */
 /*@ assigns \nothing;
-    ensures cap_rights_l(\result) == cap_rights_l(c) && cap_type_l(\result) == cap_type_l(c); */
+    ensures cap_rights_l(\result) == cap_rights_l(c) && cap_type_l(\result) == cap_type_l(c);
+    ensures cap_mapped_l(\result) == 0 && \result.w1 == 0;
+    ensures \result.w0 % 32768 == c.w0 % 32768 && \result.w0 / 65536 == c.w0 / 65536; */
 static inline cap_t cap_clear_mapping(cap_t c)
 {
-    c.w0 &= ~CAP_FLAG_MAPPED;
+    c.w0 = c.w0 - (c.w0 / 32768u % 2u) * 32768u; /* = w0 & ~CAP_FLAG_MAPPED */
     c.w1 = 0u;
     return c;
 }
@@ -248,6 +316,15 @@ static inline uint32_t cap_irq(cap_t c)
 {
     return (uint32_t)c.w1;
 }
+
+/* 2^k. Proved by case analysis on k (proofs/wp-settings.txt: wp:range). */
+/*@ requires k < 64;
+    assigns \nothing;
+    ensures \result == pow2(k);
+    ensures 0 < \result <= 0x8000000000000000;
+    ensures k <= 47 ==> \result <= 0x800000000000;
+    ensures k <= 31 ==> \result <= 0x80000000; */
+uint64_t caps_pow2(uint32_t k);
 
 /* Size in bits of the memory an object of this type occupies; user_bits is
  * the retype size argument (CNode radix, Untyped size). 0 for types that are

@@ -8,6 +8,7 @@
 #include <arch/mmu.h>
 #include <arch/psci.h>
 #include <arch/regs.h>
+#include <arch/smp.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 #include <bulkhead/bootimage.h>
@@ -22,12 +23,7 @@
 
 #include <libfdt.h>
 
-#define KERNEL_STACK_SIZE 16384u
-#define TIMESLICE_US      10000u /* round-robin quantum among equal priorities */
-
-struct percpu percpu0;
-/* Kernel stack for exceptions and everything after boot (boot_stack is head.S's). */
-static uint8_t kernel_stack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+#define TIMESLICE_US 10000u /* round-robin quantum among equal priorities */
 
 extern char _text[], _end[];
 void arch_restore_regs(struct arch_regs *r) __attribute__((noreturn));
@@ -175,6 +171,24 @@ static void setup_bootmem(void)
     }
 }
 
+/* EL2 configuration every CPU sets the same way. */
+void el2_cpu_config(void)
+{
+    /* Lower ELs may not use FP/SIMD or SVE until a vCPU owns the FP state;
+     * no trapping of debug or AArch32 coprocessor registers needed yet. */
+    WRITE_SYSREG(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ | CPTR_TFP);
+    WRITE_SYSREG(hstr_el2, 0);
+    /* EL0 threads (HCR_EL2.TGE) take these EL0 controls from SCTLR_EL1: let
+     * them do cache maintenance by VA (loaders copying code), read CTR_EL0 and
+     * use DC ZVA on their own memory. RES1 bits as the Arm ARM lists them. */
+    WRITE_SYSREG(sctlr_el1, SCTLR_EL1_RES1 | SCTLR_EL1_UCI | SCTLR_EL1_UCT | SCTLR_EL1_DZE);
+    WRITE_SYSREG(vtcr_el2, s2_vtcr(mmu_pa_range()));
+    /* Physical interrupts go to EL2 even before the first thread runs: the
+     * idle loop of a CPU that has never run one takes them at EL2. */
+    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_IMO | HCR_FMO | HCR_AMO);
+    ISB();
+}
+
 void kmain(uint64_t x0)
 {
     const void *fdt = find_fdt(x0);
@@ -190,19 +204,12 @@ void kmain(uint64_t x0)
     print_platform();
 
     mmu_init(&plat);
-    percpu0.kstack_top = (uint64_t)(uintptr_t)(kernel_stack + KERNEL_STACK_SIZE);
-    percpu0.mpidr_aff = (uint32_t)(READ_SYSREG(mpidr_el1) & 0xffffffu);
-    WRITE_SYSREG(tpidr_el2, (uint64_t)(uintptr_t)&percpu0);
-    /* Lower ELs may not use FP/SIMD or SVE until a vCPU owns the FP state;
-     * no trapping of debug or AArch32 coprocessor registers needed yet. */
-    WRITE_SYSREG(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ | CPTR_TFP);
-    WRITE_SYSREG(hstr_el2, 0);
-    /* EL0 threads (HCR_EL2.TGE) take these EL0 controls from SCTLR_EL1: let
-     * them do cache maintenance by VA (loaders copying code), read CTR_EL0 and
-     * use DC ZVA on their own memory. RES1 bits as the Arm ARM lists them. */
-    WRITE_SYSREG(sctlr_el1, SCTLR_EL1_RES1 | SCTLR_EL1_UCI | SCTLR_EL1_UCT | SCTLR_EL1_DZE);
-    WRITE_SYSREG(vtcr_el2, s2_vtcr(mmu_pa_range()));
-    ISB();
+    /* Per-CPU data (TPIDR_EL2) and kernel stack of CPU 0; from here on the
+     * boot CPU holds the kernel lock until it first leaves the kernel, so
+     * the secondaries it starts wait for it. */
+    smp_boot_cpu_init(READ_SYSREG(mpidr_el1));
+    smp_lock();
+    el2_cpu_config();
     kprintf("mmu: EL2 stage 1 on (W^X); stage 2 VTCR_EL2 0x%lx\n",
             (unsigned long)READ_SYSREG(vtcr_el2));
 
@@ -215,12 +222,6 @@ void kmain(uint64_t x0)
     timer_init();
     psci_init(plat.psci);
     timer_selftest();
-#ifdef BH_KERNEL_SELFTEST_PANIC
-    /* Test kernel only (kernel-selftest.elf): prove the panic path by reading
-     * an address the EL2 tables do not map. */
-    kprintf("selftest: reading unmapped EL2 address 0xdead0000\n");
-    (void)*(volatile uint64_t *)(uintptr_t)0xdead0000ull;
-#endif
 
     setup_bootmem();
     uint64_t ram = 0;
@@ -245,9 +246,18 @@ void kmain(uint64_t x0)
     if (derr == BH_OK) {
         derr = bootmem_reserve(&devmem, plat.uart.base, plat.uart.size ? plat.uart.size : 0x1000);
     }
-    struct bootinfo_facts facts = {timer_freq(), plat.ncpus, ram, derr == BH_OK ? &devmem : NULL};
     vspace_init();
     kentry_init(plat.timer_hyp_intid, plat.uart_intid, TIMESLICE_US);
+    unsigned online = smp_start_secondaries(&plat, plat.timer_hyp_intid);
+    kprintf("smp: %u of %u CPUs online\n", online, plat.ncpus);
+#ifdef BH_KERNEL_SELFTEST_PANIC
+    /* Test kernel only (kernel-selftest.elf): prove the panic path (with the
+     * other CPUs online: they are stopped) by reading an address the EL2
+     * tables do not map. */
+    kprintf("selftest: reading unmapped EL2 address 0xdead0000\n");
+    (void)*(volatile uint64_t *)(uintptr_t)0xdead0000ull;
+#endif
+    struct bootinfo_facts facts = {timer_freq(), online, ram, derr == BH_OK ? &devmem : NULL};
     install_schedule();
     struct tcb *rt = roottask_create(&bootmem, &facts);
     kernel_set_root(rt);

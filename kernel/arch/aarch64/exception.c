@@ -5,6 +5,7 @@
 #include <arch/esr.h>
 #include <arch/gic.h>
 #include <arch/regs.h>
+#include <arch/smp.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 #include <kernel/console.h>
@@ -25,6 +26,9 @@ void panic_frame(const char *reason, const struct arch_regs *r, uint64_t esr, ui
 {
     char line[160];
     IRQ_MASK();
+    if (!smp_panic_begin()) {
+        smp_halt(); /* another CPU is reporting its panic */
+    }
     kprintf("\n"
             "KERNEL PANIC: %s\n",
             reason);
@@ -43,6 +47,7 @@ void panic_frame(const char *reason, const struct arch_regs *r, uint64_t esr, ui
                     (unsigned long)r->sp_el0);
         }
     }
+    smp_report_stop();
     kprintf("System halted.\n");
     for (;;) {
         WFI();
@@ -66,12 +71,17 @@ void panic(const char *fmt, ...)
 {
     va_list ap;
     IRQ_MASK();
+    if (!smp_panic_begin()) {
+        smp_halt(); /* another CPU is reporting its panic */
+    }
     kprintf("\n"
             "KERNEL PANIC: ");
     va_start(ap, fmt);
     kvprintf(fmt, ap);
     va_end(ap);
-    kprintf("\nSystem halted.\n");
+    kprintf("\n");
+    smp_report_stop();
+    kprintf("System halted.\n");
     for (;;) {
         WFI();
     }
@@ -82,12 +92,22 @@ struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg
                                const char *what);
 struct arch_regs *kentry_irq(void);
 struct arch_regs *kentry_vcpu_exit(struct tcb *t, uint64_t esr, uint64_t far, uint64_t ipa);
+struct tcb *kentry_lock(struct arch_regs *r, uint64_t esr, bool sync);
+void kentry_lock_idle(void);
+struct arch_regs *kentry_restart(void);
+
+/* The frame the vectors saved must be the one this CPU was running. */
+static void check_frame(struct arch_regs *r, const char *what)
+{
+    if (r != this_cpu()->cur) {
+        panic_frame(what, r, READ_SYSREG(esr_el2), READ_SYSREG(far_el2));
+    }
+}
 
 /* A guest exit: the IPA of a stage-2 abort is HPFAR_EL2.FIPA (IPA[47:12] in
  * bits [43:4]) plus the page offset from FAR_EL2. */
-static struct arch_regs *guest_exit(struct tcb *t, uint64_t esr, uint64_t far)
+static struct arch_regs *guest_exit(struct tcb *t, uint64_t esr, uint64_t far, uint64_t hpfar)
 {
-    uint64_t hpfar = READ_SYSREG(hpfar_el2);
     uint64_t ipa = ((hpfar & 0x00000ffffffffff0ull) << 8) | (far & 0xfffu);
     return kentry_vcpu_exit(t, esr, far, ipa);
 }
@@ -113,16 +133,20 @@ static struct arch_regs *thread_fault(struct tcb *t, uint64_t esr, uint64_t far)
     return kentry_fault(t, label, msg, what);
 }
 
+/* Every lower-EL entry: syndrome registers first (this CPU's own), then the
+ * kernel lock (kentry_lock), then the handling. */
 struct arch_regs *handle_lower_sync(struct arch_regs *r)
 {
     uint64_t esr = READ_SYSREG(esr_el2);
     uint64_t far = READ_SYSREG(far_el2);
-    struct tcb *t = kernel_current();
-    if (t == NULL || r != &t->regs) {
-        panic_frame("exception from a lower EL with no current thread", r, esr, far);
+    uint64_t hpfar = READ_SYSREG(hpfar_el2);
+    check_frame(r, "exception from a lower EL with no current thread");
+    struct tcb *t = kentry_lock(r, esr, true);
+    if (t == NULL) {
+        return kentry_restart();
     }
     if (t->vcpu != NULL) {
-        return guest_exit(t, esr, far);
+        return guest_exit(t, esr, far, hpfar);
     }
     if (ESR_EC(esr) == EC_SVC64) {
         return kentry_syscall(t);
@@ -132,48 +156,61 @@ struct arch_regs *handle_lower_sync(struct arch_regs *r)
 
 struct arch_regs *handle_lower_irq(struct arch_regs *r)
 {
-    struct tcb *t = kernel_current();
+    check_frame(r, "interrupt from a lower EL with no current thread");
+    struct tcb *t = kentry_lock(r, 0, false);
     if (t != NULL) {
         t->irq_entries++;
     }
-    (void)r;
     return kentry_irq();
 }
 
 struct arch_regs *handle_idle_irq(void)
 {
+    kentry_lock_idle();
     return kentry_irq();
 }
 
 struct arch_regs *handle_lower_fiq(struct arch_regs *r)
 {
-    struct tcb *t = kernel_current();
-    if (t != NULL && t->vcpu != NULL && r == &t->regs) {
-        return guest_exit(t, READ_SYSREG(esr_el2), 0); /* an unknown exit for its VMM */
+    uint64_t esr = READ_SYSREG(esr_el2);
+    check_frame(r, "FIQ from a lower EL with no current thread");
+    struct tcb *t = kentry_lock(r, esr, false);
+    if (t == NULL) {
+        return kentry_restart();
     }
-    panic_frame("FIQ from a lower EL (all interrupts are Group 1 IRQs)", r, READ_SYSREG(esr_el2),
-                0);
+    if (t->vcpu != NULL) {
+        return guest_exit(t, esr, 0, READ_SYSREG(hpfar_el2)); /* an unknown exit for its VMM */
+    }
+    panic_frame("FIQ from a lower EL (all interrupts are Group 1 IRQs)", r, esr, 0);
 }
 
 struct arch_regs *handle_lower_serror(struct arch_regs *r)
 {
-    struct tcb *t = kernel_current();
-    if (t != NULL && t->vcpu != NULL && r == &t->regs) {
-        /* A guest's SError is its own problem: its VMM gets an unknown exit. */
-        return guest_exit(t, READ_SYSREG(esr_el2), READ_SYSREG(far_el2));
+    uint64_t esr = READ_SYSREG(esr_el2);
+    uint64_t far = READ_SYSREG(far_el2);
+    check_frame(r, "SError from a lower EL with no current thread");
+    struct tcb *t = kentry_lock(r, esr, false);
+    if (t == NULL) {
+        return kentry_restart();
     }
-    panic_frame("SError from a lower EL", r, READ_SYSREG(esr_el2), READ_SYSREG(far_el2));
+    if (t->vcpu != NULL) {
+        /* A guest's SError is its own problem: its VMM gets an unknown exit. */
+        return guest_exit(t, esr, far, READ_SYSREG(hpfar_el2));
+    }
+    panic_frame("SError from a lower EL", r, esr, far);
 }
 
 struct arch_regs *handle_lower_aarch32(struct arch_regs *r)
 {
-    struct tcb *t = kernel_current();
+    uint64_t esr = READ_SYSREG(esr_el2);
+    check_frame(r, "AArch32 exception with no current thread");
+    struct tcb *t = kentry_lock(r, esr, false);
     if (t == NULL) {
-        panic_frame("AArch32 exception with no current thread", r, READ_SYSREG(esr_el2), 0);
+        return kentry_restart();
     }
     if (t->vcpu != NULL) {
-        return guest_exit(t, READ_SYSREG(esr_el2), 0);
+        return guest_exit(t, esr, 0, READ_SYSREG(hpfar_el2));
     }
-    uint64_t msg[6] = {r->elr, READ_SYSREG(esr_el2), 0, 0, 0, 0};
+    uint64_t msg[6] = {r->elr, esr, 0, 0, 0, 0};
     return kentry_fault(t, BH_FAULT_USER_EXCEPTION, msg, "AArch32 execution is not supported");
 }

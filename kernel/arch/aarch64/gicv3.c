@@ -6,6 +6,7 @@
  */
 #include <arch/gic.h>
 
+#include <arch/regs.h>
 #include <arch/sysreg.h>
 
 #define GICD_CTLR       0x0000
@@ -41,8 +42,15 @@
 #define DEFAULT_PRIO 0xa0u
 
 static uintptr_t gicd;
-static uintptr_t gicr; /* this CPU's redistributor frame */
+static uint64_t gicr_base;
+static uint64_t gicr_size;
 static unsigned nintids;
+
+/* This CPU's redistributor frame (per-CPU data). */
+static uintptr_t my_gicr(void)
+{
+    return this_cpu()->gicr;
+}
 
 static inline volatile uint32_t *r32(uintptr_t base, uint64_t off)
 {
@@ -69,9 +77,11 @@ static uint64_t mpidr_to_affinity(uint64_t mpidr)
     return ((mpidr >> 32) & 0xffu) << 24 | (mpidr & 0xffffffu);
 }
 
-const char *gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr)
+const char *gic_init(uint64_t gicd_base, uint64_t gicr_base_, uint64_t gicr_size_, uint64_t mpidr)
 {
     gicd = (uintptr_t)gicd_base;
+    gicr_base = gicr_base_;
+    gicr_size = gicr_size_;
     nintids = 32u * ((*r32(gicd, GICD_TYPER) & 0x1fu) + 1u);
     if (nintids > 1020u) {
         nintids = 1020u;
@@ -89,16 +99,29 @@ const char *gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size,
     for (unsigned i = 32; i < nintids; i += 4) {
         *r32(gicd, GICD_IPRIORITYR + i) = DEFAULT_PRIO * 0x01010101u;
     }
-    uint64_t aff = mpidr_to_affinity(mpidr);
     for (unsigned i = 32; i < nintids; i++) {
-        *r64(gicd, GICD_IROUTER + 8ull * i) =
-            ((aff >> 24) << 32) | (aff & 0xffffffu); /* Interrupt_Routing_Mode 0 */
+        gic_route(i, mpidr);
     }
     *r32(gicd, GICD_CTLR) = CTLR_ARE_NS | CTLR_ENABLE_G1;
     wait_rwp();
+    return gic_cpu_init(mpidr);
+}
 
+void gic_route(unsigned intid, uint64_t mpidr)
+{
+    if (intid < 32u || intid >= nintids) {
+        return; /* SGIs and PPIs belong to their CPU */
+    }
+    /* GICD_IROUTER<n>: Aff3 in [39:32], Aff2.Aff1.Aff0 in [23:0];
+     * Interrupt_Routing_Mode (bit 31) 0: this one PE. */
+    *r64(gicd, GICD_IROUTER + 8ull * intid) = (mpidr & 0xff00ffffffull);
+}
+
+const char *gic_cpu_init(uint64_t mpidr)
+{
+    uint64_t aff = mpidr_to_affinity(mpidr);
     /* Find this CPU's redistributor by affinity. */
-    gicr = 0;
+    uintptr_t gicr = 0;
     for (uint64_t off = 0; off + GICR_FRAME_SIZE <= gicr_size; off += GICR_FRAME_SIZE) {
         uint64_t typer = *r64((uintptr_t)gicr_base, off + GICR_TYPER);
         if ((typer >> 32) == aff) {
@@ -112,6 +135,7 @@ const char *gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size,
     if (gicr == 0) {
         return "no GICv3 redistributor matches this CPU's affinity";
     }
+    this_cpu()->gicr = gicr;
     *r32(gicr, GICR_WAKER) &= ~WAKER_PROCESSOR_SLEEP;
     for (unsigned i = 0; i < 1000000u; i++) {
         if ((*r32(gicr, GICR_WAKER) & WAKER_CHILDREN_ASLEEP) == 0) {
@@ -126,6 +150,8 @@ const char *gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size,
     for (unsigned i = 0; i < 32; i += 4) {
         *r32(gicr, GICR_IPRIORITYR + i) = DEFAULT_PRIO * 0x01010101u;
     }
+    /* The kernel's own SGIs (IPIs): reschedule/remote call and stop. */
+    *r32(gicr, GICR_ISENABLER0) = 0x3u;
 
     /* CPU interface: system registers on, lower ELs may use them too (SRE_EL2.Enable). */
     WRITE_SYSREG(S3_4_C12_C9_5, READ_SYSREG(S3_4_C12_C9_5) | 0x9u); /* ICC_SRE_EL2: SRE|Enable */
@@ -136,6 +162,20 @@ const char *gic_init(uint64_t gicd_base, uint64_t gicr_base, uint64_t gicr_size,
     WRITE_SYSREG(S3_0_C12_C12_7, 1u);                               /* ICC_IGRPEN1_EL1 */
     ISB();
     return 0;
+}
+
+void gic_send_sgi(uint64_t mpidr, unsigned intid)
+{
+    /* ICC_SGI1R_EL1: TargetList [15:0] (one bit per Aff0 value within a
+     * group of 16 selected by RS [47:44]), Aff1 [23:16], INTID [27:24],
+     * Aff2 [39:32], IRM [40] = 0, Aff3 [55:48]. */
+    uint64_t aff0 = mpidr & 0xffu;
+    uint64_t v = (1ull << (aff0 & 15u)) | (((mpidr >> 8) & 0xffu) << 16) |
+                 ((uint64_t)(intid & 15u) << 24) | (((mpidr >> 16) & 0xffu) << 32) |
+                 ((aff0 >> 4) << 44) | (((mpidr >> 32) & 0xffu) << 48);
+    DSB(ish);
+    WRITE_SYSREG(S3_0_C12_C11_5, v);
+    ISB();
 }
 
 unsigned gic_num_intids(void)
@@ -151,7 +191,7 @@ uint32_t gic_iidr(void)
 void gic_enable(unsigned intid)
 {
     if (intid < 32u) {
-        *r32(gicr, GICR_ISENABLER0) = 1u << intid;
+        *r32(my_gicr(), GICR_ISENABLER0) = 1u << intid;
     } else if (intid < nintids) {
         *r32(gicd, GICD_ISENABLER + 4u * (intid / 32u)) = 1u << (intid % 32u);
     }
@@ -160,7 +200,7 @@ void gic_enable(unsigned intid)
 void gic_disable(unsigned intid)
 {
     if (intid < 32u) {
-        *r32(gicr, GICR_ICENABLER0) = 1u << intid;
+        *r32(my_gicr(), GICR_ICENABLER0) = 1u << intid;
     } else if (intid < nintids) {
         *r32(gicd, GICD_ICENABLER + 4u * (intid / 32u)) = 1u << (intid % 32u);
         wait_rwp();
@@ -171,7 +211,7 @@ void gic_set_priority(unsigned intid, uint8_t prio)
 {
     volatile uint8_t *p;
     if (intid < 32u) {
-        p = (volatile uint8_t *)(gicr + GICR_IPRIORITYR + intid);
+        p = (volatile uint8_t *)(my_gicr() + GICR_IPRIORITYR + intid);
     } else if (intid < nintids) {
         p = (volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid);
     } else {

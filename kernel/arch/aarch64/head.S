@@ -65,6 +65,46 @@ halt_forever:
     b       5b
     .ltorg
 
+/*
+ * Secondary CPUs (PSCI CPU_ON, smp.c): x0 = the CPU's struct percpu, already
+ * cleaned to memory by the boot CPU. The MMU goes on first, with the boot
+ * CPU's tables, so every later access is cacheable and coherent.
+ */
+    .global secondary_entry
+secondary_entry:
+    mrs     x20, CurrentEL
+    ubfx    x20, x20, #2, #2
+    cmp     x20, #2
+    b.ne    halt_forever            /* PSCI starts us at the caller's EL: cannot happen */
+    ldr     x1, =SCTLR_EL2_RES1
+    msr     sctlr_el2, x1
+    isb
+    adr     x1, el2_vectors
+    msr     vbar_el2, x1
+    adrp    x2, mmu_boot_regs
+    add     x2, x2, :lo12:mmu_boot_regs
+    ldr     x1, [x2, #MMU_BOOT_MAIR]
+    msr     mair_el2, x1
+    ldr     x1, [x2, #MMU_BOOT_TCR]
+    msr     tcr_el2, x1
+    ldr     x1, [x2, #MMU_BOOT_TTBR0]
+    msr     ttbr0_el2, x1
+    isb
+    tlbi    alle2
+    dsb     ish
+    isb
+    ldr     x1, [x2, #MMU_BOOT_SCTLR]
+    msr     sctlr_el2, x1
+    isb
+    msr     tpidr_el2, x0
+    ldr     x1, [x0, #PERCPU_KSTACK_TOP]
+    mov     sp, x1
+    mov     x29, xzr
+    mov     x30, xzr
+    bl      secondary_main
+    b       halt_forever
+    .ltorg
+
     .bss
     .balign 16
 boot_stack:

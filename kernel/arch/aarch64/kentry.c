@@ -6,14 +6,15 @@
 #include <arch/gic.h>
 #include <arch/psci.h>
 #include <arch/regs.h>
+#include <arch/smp.h>
 #include <arch/sysreg.h>
 #include <arch/timer.h>
 #include <arch/vcpu.h>
 #include <kernel/console.h>
+#include <kernel/console_input.h>
 #include <kernel/kernel.h>
 #include <kernel/vspace.h>
 
-extern struct percpu percpu0;
 void arch_idle(uint64_t kstack_top) __attribute__((noreturn));
 
 static unsigned timer_intid;
@@ -30,15 +31,14 @@ void arch_console_write(const char *s, size_t n)
     kwrite(s, n);
 }
 
-/* VTTBR_EL2 as last loaded for an EL0 thread (0: a guest ran since): a
- * return to the same address space needs no system register writes. */
-static uint64_t el0_vttbr_loaded;
-/* The EL2 timer's programmed deadline (UINT64_MAX: cancelled). */
-static uint64_t timer_loaded = UINT64_MAX;
-
+/* Per CPU (struct percpu): el0_vttbr_loaded is VTTBR_EL2 as last loaded for
+ * an EL0 thread (0: a guest ran since), so a return to the same address space
+ * needs no system register writes; timer_loaded is the EL2 timer's programmed
+ * deadline (UINT64_MAX: cancelled). */
 static void program_timer(uint64_t deadline)
 {
-    if (deadline == timer_loaded) {
+    struct percpu *pc = this_cpu();
+    if (deadline == pc->timer_loaded) {
         return;
     }
     if (deadline == UINT64_MAX) {
@@ -46,7 +46,7 @@ static void program_timer(uint64_t deadline)
     } else {
         timer_set_deadline(deadline);
     }
-    timer_loaded = deadline;
+    pc->timer_loaded = deadline;
 }
 
 bh_error_t arch_activate(struct tcb *t)
@@ -62,17 +62,18 @@ bh_error_t arch_activate(struct tcb *t)
         return e;
     }
     uint64_t vttbr = s2_vttbr(&s);
+    struct percpu *pc = this_cpu();
     if (v != NULL) {
         arch_vcpu_enter(t, v, vttbr);
-        el0_vttbr_loaded = 0;
-    } else if (vcpu_guest_mode) {
+        pc->el0_vttbr_loaded = 0;
+    } else if (pc->guest_mode) {
         arch_el0_enter(vttbr);
-        el0_vttbr_loaded = vttbr;
-    } else if (vttbr != el0_vttbr_loaded) {
+        pc->el0_vttbr_loaded = vttbr;
+    } else if (vttbr != pc->el0_vttbr_loaded) {
         WRITE_SYSREG(vttbr_el2, vttbr);
         WRITE_SYSREG(hcr_el2, HCR_TGE | HCR_DC | HCR_VM | HCR_RW);
         ISB();
-        el0_vttbr_loaded = vttbr;
+        pc->el0_vttbr_loaded = vttbr;
     }
     return BH_OK;
 }
@@ -100,6 +101,14 @@ void arch_irq_ack(uint32_t intid)
     gic_deactivate(intid);
 }
 
+void arch_irq_route(uint32_t intid, unsigned cpu)
+{
+    const struct percpu *pc = smp_cpu(cpu);
+    if (pc != NULL) {
+        gic_route(intid, pc->mpidr);
+    }
+}
+
 static void system_halt(void)
 {
     kprintf("bulkhead: system halted, powering off\n");
@@ -111,6 +120,17 @@ static void system_halt(void)
     }
 }
 
+/* Leaves the kernel: the lock goes, then the CPUs this entry woke threads for
+ * (or changed under) are interrupted. */
+static void kernel_exit(void)
+{
+    uint32_t kicks = sched_take_kicks();
+    smp_unlock();
+    if (kicks != 0) {
+        smp_kick(kicks);
+    }
+}
+
 /* Picks the next thread and programs the deadline; never returns to idle's caller. */
 static struct arch_regs *resume(uint64_t now)
 {
@@ -118,11 +138,11 @@ static struct arch_regs *resume(uint64_t now)
         system_halt();
     }
     uint64_t deadline = UINT64_MAX;
-    if (vcpu_nsleepers != 0) {
+    if (arch_vcpu_has_sleepers()) {
         arch_vcpu_poll_timers(now);
     }
     struct tcb *next = kernel_schedule(now, &deadline);
-    if (vcpu_nsleepers != 0) {
+    if (arch_vcpu_has_sleepers()) {
         uint64_t vt = arch_vcpu_next_timer();
         deadline = vt < deadline ? vt : deadline;
     }
@@ -130,9 +150,11 @@ static struct arch_regs *resume(uint64_t now)
     if (kernel_root_stopped()) {
         system_halt();
     }
+    struct percpu *pc = this_cpu();
     if (next == NULL) {
-        percpu0.cur = NULL;
-        arch_idle(percpu0.kstack_top);
+        pc->cur = NULL;
+        kernel_exit();
+        arch_idle(pc->kstack_top);
     }
     /* TPIDRRO_EL0 tells EL0 code where its IPC buffer is; TPIDR_EL0 is the
      * thread's own. */
@@ -140,7 +162,8 @@ static struct arch_regs *resume(uint64_t now)
                                   ? next->vcpu->sys[VCPU_SYS(BH_VCPU_REG_TPIDRRO_EL0)]
                                   : next->ipcbuf_va);
     WRITE_SYSREG(tpidr_el0, next->tpidr_el0);
-    percpu0.cur = &next->regs;
+    pc->cur = &next->regs;
+    kernel_exit();
     return &next->regs;
 }
 
@@ -148,29 +171,78 @@ void kentry_init(unsigned timer, unsigned console, uint64_t timeslice_us)
 {
     timer_intid = timer;
     console_intid = console;
+    console_rx_start(console); /* typed bytes go to the ConsoleInput object (kernel_irq) */
     kernel_init(timer_now(), timer_us_to_ticks(timeslice_us), timer_freq());
     arch_vcpu_init(VCPU_PPI_VTIMER);
 }
 
+/* First exit of a CPU (it holds the lock). */
 struct arch_regs *kentry_start(void)
 {
     return resume(timer_now());
 }
 
+static struct tcb *tcb_of_regs(struct arch_regs *r)
+{
+    return (struct tcb *)(void *)((char *)r - __builtin_offsetof(struct tcb, regs));
+}
+
 static void save_thread_pointer(struct tcb *t)
 {
-    if (t != NULL) {
-        t->tpidr_el0 = READ_SYSREG(tpidr_el0);
-        if (t->vcpu != NULL) {
-            t->vcpu->sys[VCPU_SYS(BH_VCPU_REG_TPIDRRO_EL0)] = READ_SYSREG(tpidrro_el0);
-        }
+    t->tpidr_el0 = READ_SYSREG(tpidr_el0);
+    if (t->vcpu != NULL) {
+        t->vcpu->sys[VCPU_SYS(BH_VCPU_REG_TPIDRRO_EL0)] = READ_SYSREG(tpidrro_el0);
     }
+}
+
+/*
+ * Entry from the thread whose frame the vectors saved at r: the rest of its
+ * user-visible state goes to memory, then the kernel lock. NULL if the entry
+ * is to be dropped: another CPU stalled this one while it waited (the thread
+ * may have been changed or destroyed; a system call or HVC restarts).
+ */
+struct tcb *kentry_lock(struct arch_regs *r, uint64_t esr, bool sync)
+{
+    struct percpu *pc = this_cpu();
+    struct tcb *t = tcb_of_regs(r);
+    save_thread_pointer(t);
+    pc->in_flight = r;
+    pc->entry_esr = esr;
+    pc->entry_sync = sync ? 1u : 0u;
+    smp_lock();
+    sched_set_self(pc->cpu_index);
+    pc->in_flight = NULL;
+    if (pc->restart) {
+        pc->restart = 0;
+        return NULL;
+    }
+    if (kernel_current() != t) {
+        panic("cpu %u: entry from a thread that is not its current one", pc->cpu_index);
+    }
+    return t;
+}
+
+/* The idle loop took an interrupt: nothing to save. */
+void kentry_lock_idle(void)
+{
+    struct percpu *pc = this_cpu();
+    pc->in_flight = NULL;
+    smp_lock();
+    sched_set_self(pc->cpu_index);
+    pc->restart = 0;
+}
+
+/* An entry dropped by a stall: only the scheduling part. */
+struct arch_regs *kentry_restart(void)
+{
+    uint64_t now = timer_now();
+    kernel_enter(now);
+    return resume(now);
 }
 
 struct arch_regs *kentry_syscall(struct tcb *t)
 {
     uint64_t now = timer_now();
-    save_thread_pointer(t);
     kernel_enter(now);
     kernel_syscall(t, now);
     return resume(now);
@@ -179,7 +251,6 @@ struct arch_regs *kentry_syscall(struct tcb *t)
 struct arch_regs *kentry_vcpu_exit(struct tcb *t, uint64_t esr, uint64_t far, uint64_t ipa)
 {
     uint64_t now = timer_now();
-    save_thread_pointer(t);
     kernel_enter(now);
     if (t->vcpu != NULL) {
         vcpu_exit(t, t->vcpu, esr, far, ipa);
@@ -191,7 +262,6 @@ struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg
                                const char *what)
 {
     uint64_t now = timer_now();
-    save_thread_pointer(t);
     kernel_enter(now);
     kernel_fault(t, label, msg, what);
     return resume(now);
@@ -199,7 +269,8 @@ struct arch_regs *kentry_fault(struct tcb *t, uint64_t label, const uint64_t msg
 
 /* Handles every pending interrupt. The kernel's timer is simply acknowledged
  * (resume() reprograms it); a user-level driver's interrupt stays active until
- * its handler acknowledges it. */
+ * its handler acknowledges it. SGIs are the other CPUs' kicks: resume()
+ * reschedules and refills list registers anyway. */
 static void irq_dispatch(void)
 {
     for (unsigned n = 0; n < 64u; n++) {
@@ -208,7 +279,12 @@ static void irq_dispatch(void)
             return;
         }
         gic_eoi(intid);
-        if (intid == timer_intid) {
+        if (intid < 16u) {
+            gic_deactivate(intid);
+            if (intid == SGI_STOP) {
+                smp_halt();
+            }
+        } else if (intid == timer_intid) {
             program_timer(UINT64_MAX); /* fired: resume() sets the next deadline */
             gic_deactivate(intid);
         } else if (arch_vcpu_irq(intid)) {
@@ -221,10 +297,10 @@ static void irq_dispatch(void)
     }
 }
 
+/* Called with the lock held (kentry_lock or kentry_lock_idle). */
 struct arch_regs *kentry_irq(void)
 {
     uint64_t now = timer_now();
-    save_thread_pointer(kernel_current());
     kernel_enter(now);
     irq_dispatch();
     return resume(timer_now());

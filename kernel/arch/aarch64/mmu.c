@@ -49,6 +49,7 @@ extern char _text[], _etext[], _rodata[], _erodata[], _data[], _end[];
 static uint64_t pool[POOL_PAGES][PT_ENTRIES] __attribute__((aligned(4096)));
 static unsigned pool_used;
 static uint64_t *root;
+struct mmu_boot_regs mmu_boot_regs;
 
 static uint64_t *table_alloc(void)
 {
@@ -149,6 +150,12 @@ void mmu_init(const struct platform *p)
                    | (3ull << 12)               /* SH0 inner shareable */
                    | (1ull << 10) | (1ull << 8) /* ORGN0/IRGN0 write-back */
                    | 16u;                       /* T0SZ: 48-bit VA */
+    uint64_t sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
+    /* Secondary CPUs load the same values (head.S secondary_entry). */
+    mmu_boot_regs.mair = MAIR_VALUE;
+    mmu_boot_regs.tcr = tcr;
+    mmu_boot_regs.ttbr0 = (uint64_t)(uintptr_t)root;
+    mmu_boot_regs.sctlr = sctlr;
     DSB(ishst);
     WRITE_SYSREG(mair_el2, MAIR_VALUE);
     WRITE_SYSREG(tcr_el2, tcr);
@@ -157,7 +164,6 @@ void mmu_init(const struct platform *p)
     __asm__ volatile("tlbi alle2" ::: "memory");
     DSB(ish);
     ISB();
-    uint64_t sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_WXN;
     WRITE_SYSREG(sctlr_el2, sctlr);
     ISB();
 }

@@ -20,6 +20,7 @@
  */
 #include <arch/gic.h>
 #include <arch/regs.h>
+#include <arch/smp.h>
 #include <arch/sysreg.h>
 #include <kernel/console.h>
 #include <kernel/kernel.h>
@@ -62,29 +63,39 @@
 
 #define MAINTENANCE_PPI 25u /* GICv3's recommended maintenance interrupt (QEMU virt uses it) */
 
-static struct vcpu *loaded;
-bool vcpu_guest_mode; /* the EL0/guest switch registers are set for a guest */
+/* Per CPU (struct percpu): vcpu_loaded, the vCPU whose EL1 state is in this
+ * CPU's registers, and guest_mode, the EL0/guest switch registers are set for
+ * a guest. */
+#define LOADED          (this_cpu()->vcpu_loaded)
+#define vcpu_guest_mode (this_cpu()->guest_mode)
 static unsigned nlrs;
 static unsigned napr;
 static unsigned vtimer_intid = VCPU_PPI_VTIMER;
 
 /*
- * Switched-out vCPUs whose virtual timer is armed: the kernel's own timer
- * fires at the earliest of their deadlines (physical counter = CVAL +
- * CNTVOFF) and the expiry is injected into the vCPU's queue, so a guest
- * waiting in WFI wakes even while another vCPU owns the timer hardware.
+ * Switched-out vCPUs whose virtual timer is armed, per CPU (the CPU that
+ * saved them): that CPU's kernel timer fires at the earliest of their
+ * deadlines (physical counter = CVAL + CNTVOFF) and the expiry is injected
+ * into the vCPU's queue, so a guest waiting in WFI wakes even while another
+ * vCPU owns the timer hardware (and on whatever CPU the vCPU now runs).
  */
 #define MAX_SLEEPERS 64u
-static struct vcpu *sleeper[MAX_SLEEPERS];
-static uint64_t sleeper_at[MAX_SLEEPERS];
-unsigned vcpu_nsleepers; /* every kernel exit looks at them: skip when none */
+static struct vcpu *sleepers[SMP_MAX_CPUS][MAX_SLEEPERS];
+static uint64_t sleepers_at[SMP_MAX_CPUS][MAX_SLEEPERS];
+unsigned vcpu_nsleepers[SMP_MAX_CPUS]; /* every kernel exit looks: skip when none */
+#define nsleepers  vcpu_nsleepers
+#define sleeper    (sleepers[this_cpu()->cpu_index])
+#define sleeper_at (sleepers_at[this_cpu()->cpu_index])
 
+/* v may sleep on any CPU's list (it may have been saved elsewhere). */
 static void sleeper_remove(const struct vcpu *v)
 {
-    for (unsigned i = 0; vcpu_nsleepers > 0 && i < MAX_SLEEPERS; i++) {
-        if (sleeper[i] == v) {
-            sleeper[i] = NULL;
-            vcpu_nsleepers--;
+    for (unsigned c = 0; c < smp_online(); c++) {
+        for (unsigned i = 0; nsleepers[c] > 0 && i < MAX_SLEEPERS; i++) {
+            if (sleepers[c][i] == v) {
+                sleepers[c][i] = NULL;
+                nsleepers[c]--;
+            }
         }
     }
 }
@@ -95,11 +106,12 @@ static void sleeper_add(struct vcpu *v, uint64_t ctl, uint64_t cval, uint64_t of
     if ((ctl & 3u) != 1u) {
         return; /* disabled or masked: nothing to deliver */
     }
+    unsigned c = this_cpu()->cpu_index;
     for (unsigned i = 0; i < MAX_SLEEPERS; i++) {
-        if (sleeper[i] == NULL) {
-            sleeper[i] = v;
-            sleeper_at[i] = cval + off;
-            vcpu_nsleepers++;
+        if (sleepers[c][i] == NULL) {
+            sleepers[c][i] = v;
+            sleepers_at[c][i] = cval + off;
+            nsleepers[c]++;
             return;
         }
     }
@@ -115,11 +127,12 @@ static void vtimer_expired(struct vcpu *v, uint64_t *ctl)
 
 void arch_vcpu_poll_timers(uint64_t now)
 {
-    for (unsigned i = 0; vcpu_nsleepers > 0 && i < MAX_SLEEPERS; i++) {
+    unsigned c = this_cpu()->cpu_index;
+    for (unsigned i = 0; nsleepers[c] > 0 && i < MAX_SLEEPERS; i++) {
         struct vcpu *v = sleeper[i];
         if (v != NULL && sleeper_at[i] <= now) {
             sleeper[i] = NULL;
-            vcpu_nsleepers--;
+            nsleepers[c]--;
             vtimer_expired(v, &v->sys[VCPU_SYS(BH_VCPU_REG_CNTV_CTL)]);
         }
     }
@@ -127,8 +140,9 @@ void arch_vcpu_poll_timers(uint64_t now)
 
 uint64_t arch_vcpu_next_timer(void)
 {
+    unsigned c = this_cpu()->cpu_index;
     uint64_t at = UINT64_MAX;
-    for (unsigned i = 0; vcpu_nsleepers > 0 && i < MAX_SLEEPERS; i++) {
+    for (unsigned i = 0; nsleepers[c] > 0 && i < MAX_SLEEPERS; i++) {
         if (sleeper[i] != NULL && sleeper_at[i] < at) {
             at = sleeper_at[i];
         }
@@ -359,19 +373,61 @@ static void vcpu_restore(struct vcpu *v)
     v->loaded = 1;
 }
 
+/* The online CPU whose registers hold v, or -1. */
+static int loaded_on(const struct vcpu *v)
+{
+    if (!v->loaded) {
+        return -1;
+    }
+    for (unsigned c = 0; c < smp_online(); c++) {
+        if (smp_cpu(c)->vcpu_loaded == v) {
+            return (int)c;
+        }
+    }
+    return -1;
+}
+
+/* Remote call (smp.c): runs on the CPU holding v, while the caller waits. */
+void arch_vcpu_flush_here(struct vcpu *v)
+{
+    if (LOADED == v && v->loaded) {
+        vcpu_save(v);
+        LOADED = NULL;
+    }
+}
+
+/* v's state is saved on the CPU that holds it: its own registers, FP and
+ * list registers can only be read there. */
 void arch_vcpu_flush(struct vcpu *v)
 {
-    if (loaded == v && v->loaded) {
-        vcpu_save(v);
-        loaded = NULL;
+    int c = loaded_on(v);
+    if (c < 0) {
+        return;
     }
+    if (smp_cpu((unsigned)c) == this_cpu()) {
+        arch_vcpu_flush_here(v);
+    } else {
+        smp_call((unsigned)c, SMP_CALL_VCPU_FLUSH, v);
+    }
+}
+
+/* Is v in this CPU's registers? If another CPU holds it, it is saved there
+ * first, so its memory copy is current. */
+static bool here(struct vcpu *v)
+{
+    if (LOADED == v && v->loaded) {
+        return true;
+    }
+    arch_vcpu_flush(v);
+    return false;
 }
 
 void arch_vcpu_forget(struct vcpu *v)
 {
     sleeper_remove(v);
-    if (loaded == v) {
-        loaded = NULL;
+    int c = loaded_on(v);
+    if (c >= 0) {
+        smp_cpu((unsigned)c)->vcpu_loaded = NULL;
     }
     v->loaded = 0;
 }
@@ -386,8 +442,9 @@ bool arch_vcpu_irq_pending(struct vcpu *v)
     if (v->nqueued > 0) {
         return true;
     }
+    bool hw = here(v);
     for (unsigned i = 0; i < nlrs; i++) {
-        uint64_t lr = (loaded == v && v->loaded) ? lr_read(i) : v->lr[i];
+        uint64_t lr = hw ? lr_read(i) : v->lr[i];
         if (lr_is_pending(lr)) {
             return true;
         }
@@ -398,8 +455,9 @@ bool arch_vcpu_irq_pending(struct vcpu *v)
 unsigned arch_vcpu_free_lrs(struct vcpu *v)
 {
     unsigned n = 0;
+    bool hw = here(v);
     for (unsigned i = 0; i < nlrs; i++) {
-        uint64_t lr = (loaded == v && v->loaded) ? lr_read(i) : v->lr[i];
+        uint64_t lr = hw ? lr_read(i) : v->lr[i];
         if ((lr >> LR_STATE_SHIFT) == 0) {
             n++;
         }
@@ -417,16 +475,7 @@ static void fill_lrs(struct vcpu *v, uint64_t *lrs)
             break;
         }
         int same = -1;
-        int free_lr = -1;
-        for (unsigned i = 0; i < nlrs; i++) {
-            if ((lrs[i] >> LR_STATE_SHIFT) == 0) {
-                if (free_lr < 0) {
-                    free_lr = (int)i;
-                }
-            } else if ((lrs[i] & LR_VINTID_MASK) == q.intid) {
-                same = (int)i;
-            }
-        }
+        int free_lr = vcpu_lr_slot(lrs, nlrs, q.intid, &same); /* proved: kernel/core/vcpu.c */
         if (same >= 0) {
             /* Never two list registers for one INTID: pending is a state. */
             if ((lrs[same] & LR_PENDING) == 0) {
@@ -441,10 +490,7 @@ static void fill_lrs(struct vcpu *v, uint64_t *lrs)
             v->queue[v->nqueued - 1].seq = q.seq;
             break;
         }
-        lrs[free_lr] = LR_PENDING | LR_GROUP1 | ((uint64_t)q.prio << LR_PRIO_SHIFT) | q.intid;
-        if (q.hw) {
-            lrs[free_lr] |= LR_HW | ((uint64_t)q.pintid << LR_PINTID_SHIFT);
-        }
+        lrs[free_lr] = vcpu_lr_value(&q); /* proved: kernel/core/vcpu.c */
         lr_write((unsigned)free_lr, lrs[free_lr]);
     }
 }
@@ -480,12 +526,13 @@ void arch_vcpu_enter(struct tcb *t, struct vcpu *v, uint64_t vttbr)
         fp_access(true);
         WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN); /* EL1 physical timer: trapped */
     }
-    if (loaded != v || !v->loaded) {
-        if (loaded != NULL) {
-            vcpu_save(loaded);
+    if (LOADED != v || !v->loaded) {
+        if (LOADED != NULL) {
+            vcpu_save(LOADED);
         }
+        arch_vcpu_flush(v); /* never in two CPUs' registers at once */
         vcpu_restore(v);
-        loaded = v;
+        LOADED = v;
         restored = true;
     }
     vcpu_guest_mode = true;
@@ -512,9 +559,9 @@ void arch_vcpu_enter(struct tcb *t, struct vcpu *v, uint64_t vttbr)
 void arch_el0_enter(uint64_t vttbr)
 {
     if (vcpu_guest_mode) {
-        if (loaded != NULL) {
-            loaded->sys[VCPU_SYS(BH_VCPU_REG_CNTKCTL_EL1)] = READ_SYSREG(cntkctl_el1);
-            loaded->sys[VCPU_SYS(BH_VCPU_REG_SCTLR_EL1)] = READ_SYSREG(sctlr_el1);
+        if (LOADED != NULL) {
+            LOADED->sys[VCPU_SYS(BH_VCPU_REG_CNTKCTL_EL1)] = READ_SYSREG(cntkctl_el1);
+            LOADED->sys[VCPU_SYS(BH_VCPU_REG_SCTLR_EL1)] = READ_SYSREG(sctlr_el1);
         }
         WRITE_SYSREG(S3_4_C12_C11_0, 0); /* virtual CPU interface off: no maintenance IRQs */
         WRITE_SYSREG(cntkctl_el1, CNTKCTL_EL0VCTEN);
@@ -539,7 +586,7 @@ bool arch_vcpu_irq(unsigned intid)
         return true;
     }
     if (intid == vtimer_intid) {
-        struct vcpu *v = loaded;
+        struct vcpu *v = LOADED;
         uint64_t ctl = READ_SYSREG(cntv_ctl_el0);
         if (v != NULL) {
             vtimer_expired(v, &ctl);
@@ -549,6 +596,24 @@ bool arch_vcpu_irq(unsigned intid)
         return true;
     }
     return false;
+}
+
+/* Every CPU: empty list registers, interface off, PMU/debug traps, the
+ * maintenance and virtual timer PPIs enabled on its redistributor. */
+void arch_vcpu_cpu_init(void)
+{
+    for (unsigned i = 0; i < nlrs; i++) {
+        lr_write(i, 0);
+    }
+    WRITE_SYSREG(S3_4_C12_C11_0, 0);
+    WRITE_SYSREG(cntv_ctl_el0, 0);
+    /* The PMU and the debug registers are shared by everything on this CPU
+     * and are not switched: accesses from lower ELs trap (a guest's become
+     * sysreg exits for its VMM). HPMN (the counters EL1 may see) is kept. */
+    WRITE_SYSREG(mdcr_el2, (READ_SYSREG(mdcr_el2) & 0x1fu) | MDCR_TPMCR | MDCR_TPM | MDCR_TDA |
+                               MDCR_TDOSA | MDCR_TDRA);
+    gic_enable(MAINTENANCE_PPI);
+    gic_enable(vtimer_intid);
 }
 
 void arch_vcpu_init(unsigned vtimer)
@@ -561,18 +626,7 @@ void arch_vcpu_init(unsigned vtimer)
     unsigned prebits = (unsigned)((vtr >> 26) & 7u) + 1u;
     napr = prebits >= 7 ? 4u : prebits == 6 ? 2u : 1u;
     vtimer_intid = vtimer;
-    for (unsigned i = 0; i < nlrs; i++) {
-        lr_write(i, 0);
-    }
-    WRITE_SYSREG(S3_4_C12_C11_0, 0);
-    WRITE_SYSREG(cntv_ctl_el0, 0);
-    /* The PMU and the debug registers are shared by everything on this CPU
-     * and are not switched: accesses from lower ELs trap (a guest's become
-     * sysreg exits for its VMM). HPMN (the counters EL1 may see) is kept. */
-    WRITE_SYSREG(mdcr_el2, (READ_SYSREG(mdcr_el2) & 0x1fu) | MDCR_TPMCR | MDCR_TPM | MDCR_TDA |
-                               MDCR_TDOSA | MDCR_TDRA);
-    gic_enable(MAINTENANCE_PPI);
-    gic_enable(vtimer);
+    arch_vcpu_cpu_init();
     kprintf("vgic: %u list registers, %u preemption bits; virtual timer PPI %u\n", nlrs, prebits,
             vtimer);
 }

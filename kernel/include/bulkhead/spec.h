@@ -95,8 +95,12 @@ struct bh_spec_partition {
     uint32_t first_irq, nirqs;         /* passthrough interrupts */
     uint32_t first_payload, npayloads; /* into the payload reference table */
     uint32_t bootargs;                 /* VM only: string table offset, BH_SPEC_NONE if absent */
-    uint32_t reserved;                 /* 0 */
+    uint32_t flags;                    /* BH_SPEC_PART_* (was reserved, 0) */
 };
+
+/* bh_spec_partition.flags */
+#define BH_SPEC_PART_CONSOLE_INPUT                                                                 \
+    1u /* VM only, at most one: receives the system console's input */
 
 struct bh_spec_vcpu {
     uint32_t partition;

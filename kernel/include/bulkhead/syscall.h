@@ -37,6 +37,10 @@ enum bh_syscall {
      * so lines from different threads never interleave. x0 = length.
      * Returns BH_OK, BH_E_RANGE, or BH_E_TRUNCATED without an IPC buffer. */
     BH_SYS_DEBUG_WRITE_BUF = 65,
+    /* Which physical CPU runs the caller (for tests of affinity): returns
+     * x0 = BH_OK, x1 = CPU index (0 .. bootinfo ncpus - 1), x2 = its MPIDR
+     * affinity (Aff0..Aff2, Aff3 << 32). */
+    BH_SYS_DEBUG_CPU = 66,
 };
 
 #define BH_MSG_REGS            6u   /* message registers passed in CPU registers */

@@ -38,6 +38,16 @@ bool ipc_send_fault(struct tcb *t, uint64_t label, const uint64_t msg[6]);
 /* As ipc_send_fault with len (<= TCB_FAULT_MSG_MAX) words: guest exits. */
 bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsigned len);
 
+/*
+ * Bound notifications (Notification BIND_TCB): a Recv by t on any endpoint
+ * also ends when n is signalled (label BH_MSG_NOTIFICATION, badge = bits).
+ * BH_E_IN_USE if n or t is already bound. Unbinding an unbound notification
+ * does nothing; ipc_tcb_unbind is for the TCB's destruction.
+ */
+bh_error_t ntfn_bind(struct notification *n, struct tcb *t);
+void ntfn_unbind(struct notification *n);
+void ipc_tcb_unbind(struct tcb *t);
+
 /* Takes t out of whatever it is blocked on and breaks its reply links
  * (suspend, destroy). Callers waiting on t's reply get BH_E_DESTROYED. */
 void ipc_cancel(struct tcb *t);

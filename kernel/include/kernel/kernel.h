@@ -23,10 +23,22 @@ bh_error_t arch_activate(struct tcb *t);
 bh_error_t arch_irq_claim(uint32_t intid);
 void arch_irq_release(uint32_t intid);
 void arch_irq_ack(uint32_t intid);
+/* Routes a shared peripheral interrupt to a CPU (GICD_IROUTER). */
+void arch_irq_route(uint32_t intid, unsigned cpu);
+/* MPIDR affinity bits of an online CPU. */
+uint64_t arch_cpu_mpidr(unsigned cpu);
+/* t runs on another CPU right now: returns once that CPU has saved t's
+ * registers to memory and waits for the kernel lock (so it will look at t's
+ * scheduling state afresh before running it again). No effect otherwise. */
+void arch_stall(struct tcb *t);
+/* The same for every other CPU (an address space they may run in goes away). */
+void arch_stall_others(void);
 
 /* ---- the portable kernel ---- */
 
 void kernel_init(uint64_t now, uint64_t timeslice_ticks, uint64_t timer_hz);
+/* A secondary CPU came online (holding the kernel lock). */
+void kernel_cpu_start(unsigned cpu, uint64_t now);
 /* The thread running at EL0 on this CPU, or NULL when idle. */
 struct tcb *kernel_current(void);
 void kernel_enter(uint64_t now);

@@ -25,6 +25,8 @@ bh_error_t sc_invoke(struct tcb *caller, const struct invocation *inv);
 bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv);
 bh_error_t vm_invoke(struct tcb *caller, const struct invocation *inv);
 bh_error_t vcpu_invoke(struct tcb *caller, const struct invocation *inv);
+bh_error_t ntfn_invoke(struct tcb *caller, const struct invocation *inv);
+bh_error_t console_input_invoke(struct tcb *caller, const struct invocation *inv);
 
 uint64_t kernel_us_to_ticks(uint64_t us);
 /* Sends a kernel-made message (timeout faults) to a waiting receiver, if any. */

@@ -63,8 +63,9 @@ struct tcb {
     struct tcb *reply_from;                /* caller: the thread that owes it one */
     uint64_t fault_msg[TCB_FAULT_MSG_MAX]; /* a pending fault message (IPC_FAULT) */
     uint64_t fault_label;
-    uint64_t fault_len; /* words in fault_msg (0 means BH_MSG_REGS) */
-    struct vcpu *vcpu;  /* bound vCPU: the thread runs a guest at EL1 */
+    uint64_t fault_len;              /* words in fault_msg (0 means BH_MSG_REGS) */
+    struct vcpu *vcpu;               /* bound vCPU: the thread runs a guest at EL1 */
+    struct notification *bound_ntfn; /* Notification BIND_TCB: its signals end a Recv */
     uint64_t exit_status;
     uint64_t irq_entries;
     uint8_t state;
@@ -86,7 +87,10 @@ struct notification {
     uint64_t word; /* pending signal bits */
     struct tcb *head;
     struct tcb *tail;
-    uint64_t active; /* signalled since the last wait, even by a zero badge */
+    uint32_t active; /* signalled since the last wait, even by a zero badge */
+    /* The bound TCB (BIND_TCB) as (physical address >> BH_TCB_SIZE_BITS) + 1,
+     * 0 for none: a pointer does not fit the 32-byte object (ipc.c). */
+    uint32_t bound;
 };
 
 _Static_assert(sizeof(struct notification) <= (1u << BH_NOTIFICATION_SIZE_BITS), "notification");

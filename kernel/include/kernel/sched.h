@@ -3,9 +3,13 @@
  * priorities, SchedContext budgets with periodic replenishment, optional
  * static time-partition schedule. Design: kernel/core/SCHED.md.
  *
- * Single core; the caller holds the kernel lock (interrupts masked). No heap:
- * struct sched_thread is embedded in the TCB and struct sched_context in the
- * SchedContext object; the ready queues and the schedule are static.
+ * Per CPU (struct sched_cpu): the current and idle threads, the ready queues,
+ * the release queue and the budget accounting. A thread belongs to one CPU
+ * (its affinity, CPU 0 by default) and is only ever queued and chosen there.
+ * The caller holds the big kernel lock (interrupts masked) and has told the
+ * scheduler which CPU it runs on (sched_set_self). No heap: struct
+ * sched_thread is embedded in the TCB and struct sched_context in the
+ * SchedContext object; the per-CPU queues and the schedule are static.
  *
  * Kernel entry protocol: sched_charge(now) first (bills the time since the
  * last charge to the current thread), then sched_tick(now) (releases
@@ -45,7 +49,12 @@ struct sched_thread {
     uint8_t state;      /* enum sched_state */
     uint16_t partition; /* 0 = system */
     uint16_t queue;     /* index of the ready queue it is in (valid when READY) */
+    uint8_t cpu;        /* CPU whose queues hold it (and that may run it) */
+    uint8_t affinity;   /* CPU it must run on; differs from cpu only while it
+                           still runs on its old CPU, until that CPU lets go */
 };
+
+#define SCHED_MAX_CPUS 8u
 
 /* Budget exhaustion reported by sched_charge: the kernel sends a timeout
  * fault to the context's handler if one is set. */
@@ -94,9 +103,42 @@ struct sched_rq {
 
 /* ---- sched.c: ready queues, choice, state changes, time ---- */
 
-/* Resets every queue; idle runs when nothing else may. timeslice: round-robin
- * quantum in ticks (> 0). now: current time, start of accounting. */
+/* One CPU's scheduling state. */
+struct sched_cpu {
+    struct sched_rq rqs[BH_SCHED_MAX_PARTITIONS];
+    struct sched_thread *idle;
+    struct sched_thread *cur;
+    struct sched_thread *release_head; /* sorted by sc->next_release, FIFO on ties */
+    unsigned release_count;
+    uint64_t last_charge;
+    uint64_t slice_start;
+    bool slice_reset;
+};
+
+/* Resets every queue of every CPU and starts CPU 0 (the caller is CPU 0);
+ * idle runs when nothing else may. timeslice: round-robin quantum in ticks
+ * (> 0). now: current time, start of accounting. */
 void sched_init(struct sched_thread *idle, uint64_t timeslice, uint64_t now);
+/* Starts CPU cpu (a secondary that came online) with its own idle thread. */
+void sched_cpu_start(unsigned cpu, struct sched_thread *idle, uint64_t now);
+/* Number of CPUs threads may be placed on (online CPUs); CPU 0 only until set. */
+void sched_set_ncpus(unsigned n);
+unsigned sched_ncpus(void);
+/* Every kernel entry, once it holds the kernel lock: the CPU it runs on. */
+void sched_set_self(unsigned cpu);
+unsigned sched_self(void);
+/* CPUs to interrupt (bit per CPU) because a thread made runnable there should
+ * preempt what runs there, or its running thread was migrated away; cleared. */
+uint32_t sched_take_kicks(void);
+/* The CPU whose current thread is t, or -1 if it runs nowhere. */
+int sched_running_on(const struct sched_thread *t);
+/* If t runs on another CPU, ask that CPU to re-enter the kernel (new virtual
+ * interrupts for a vCPU, changed priority). */
+void sched_kick_running(const struct sched_thread *t);
+/* Pins t to cpu (< sched_ncpus(), else BH_E_INVALID_ARGUMENT). A thread not
+ * running moves at once; a running thread moves when its CPU next chooses
+ * (that CPU is kicked if it is not this one). */
+bh_error_t sched_set_affinity(struct sched_thread *t, unsigned cpu);
 /* Initialises a thread's scheduling state: INACTIVE, no context. */
 void sched_thread_init(struct sched_thread *t, uint8_t prio, uint16_t partition);
 /* Changes priority; a READY thread moves to the tail of its new list. */
@@ -155,13 +197,18 @@ bh_error_t sched_schedule_validate(const struct bh_schedule *s, uint32_t *bad_wi
  * priority scheduling). BH_E_IN_USE if threads of partitions other than 0 are
  * READY (they would sit in the wrong queue): configure before starting them. */
 bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now);
-/* Number of READY threads of partitions other than 0 (sched.c, for the check above). */
+/* Number of READY threads of partitions other than 0 on all CPUs (sched.c,
+ * for the check above). */
 /*@ assigns \nothing; */
 unsigned sched_nonsystem_ready(void);
 
-/* Read-only views for invariant checks (tests) and debug dumps. */
+/* Read-only views for invariant checks (tests) and debug dumps; this CPU's
+ * queues (the _on variants: any CPU's). */
 const struct sched_rq *sched_debug_rq(unsigned q);
 const struct sched_thread *sched_debug_release_head(void);
+const struct sched_rq *sched_debug_rq_on(unsigned cpu, unsigned q);
+const struct sched_thread *sched_debug_release_head_on(unsigned cpu);
+const struct sched_thread *sched_debug_current_on(unsigned cpu);
 bool sched_schedule_active(void);
 /* Partition owning the time now (0 in gaps or without a schedule). */
 uint16_t partition_current(uint64_t now);

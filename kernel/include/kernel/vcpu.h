@@ -112,8 +112,16 @@ bh_error_t vcpu_inject(struct vcpu *v, uint32_t intid, uint32_t prio);
 bh_error_t vcpu_inject_hw(struct vcpu *v, uint32_t intid, uint32_t prio, uint32_t pintid);
 /* Passthrough routes (kernel/core/irq.c): drop those to a dying vCPU. */
 void irq_vcpu_destroyed(const struct vcpu *v);
+/* ... and route them to the CPU v's thread moves to. */
+void irq_vcpu_moved(const struct vcpu *v, unsigned cpu);
 /* Pops the most urgent queued interrupt (lowest priority value, then oldest). */
 bool vcpu_queue_pop(struct vcpu *v, struct vcpu_virq *out);
+/* ICH_LR<n>_EL2 value for a queued interrupt (pending, Group 1, its priority,
+ * vINTID; HW and pINTID for a passthrough one). */
+uint64_t vcpu_lr_value(const struct vcpu_virq *q);
+/* Among n list-register values: the first free one (or -1); *same: one that
+ * already holds intid (or -1). */
+int vcpu_lr_slot(const uint64_t *lrs, unsigned n, uint32_t intid, int *same);
 /* Decodes a data/instruction abort syndrome into the BH_VCPU_DABT_* word. */
 uint64_t vcpu_decode_abort(uint64_t esr);
 /* Syndrome for an injected synchronous external abort (guest's ESR_EL1). */

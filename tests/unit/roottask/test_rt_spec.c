@@ -132,6 +132,14 @@ static void expect_refused(struct blob *b, uint64_t size, const char *msg)
     }
 }
 
+/* The good spec changed by the expressions after msg (assignments to b), refused with msg. */
+#define REFUSED_WITH(msg, ...)                                                                     \
+    do {                                                                                           \
+        b = good;                                                                                  \
+        (void)(__VA_ARGS__);                                                                       \
+        expect_refused(&b, sizeof(b), msg);                                                        \
+    } while (0)
+
 static void test_header_errors(void **state)
 {
     (void)state;
@@ -164,48 +172,36 @@ static void test_header_errors(void **state)
 static void test_record_errors(void **state)
 {
     (void)state;
-    struct blob b = good;
-    memset(b.parts[0].name, 'a', sizeof(b.parts[0].name));
-    expect_refused(&b, sizeof(b), "partition 0 has no NUL-terminated name");
+    struct blob b;
+    REFUSED_WITH("partition 0 has no NUL-terminated name",
+                 memset(b.parts[0].name, 'a', sizeof(b.parts[0].name)));
+    REFUSED_WITH("partition 'consumer' has unknown kind 9", b.parts[1].kind = 9);
+    REFUSED_WITH("budget 2000 us / period 0 us is invalid", b.parts[0].budget_us = 2000);
+    REFUSED_WITH("region range 3+2 exceeds the 4 records", b.parts[0].first_region = 3);
+    REFUSED_WITH("payload range 4294967295+1 exceeds", b.parts[1].first_payload = 0xffffffffu);
+    REFUSED_WITH("region 0 (base 0x0, size 0x1800) is not whole pages", b.regions[0].size = 0x1800);
+    REFUSED_WITH("region 1 names channel 5 of 1", b.regions[1].channel = 5);
+    REFUSED_WITH("region 2 has kind 1, rights 2", b.regions[2].rights = BH_SPEC_RIGHT_WRITE);
+    REFUSED_WITH("channel 'samples' end 1: region 3 does not describe",
+                 b.chans[0].ends[1].partition = 0);
+    REFUSED_WITH("channel 'samples' end 0: region 99 of 4", b.chans[0].ends[0].region = 99);
+    REFUSED_WITH("region 3 does not describe this end's mapping",
+                 b.chans[0].ends[1].rights = BH_SPEC_RIGHT_READ | BH_SPEC_RIGHT_WRITE);
+    REFUSED_WITH("window 1 (partition 1, 2000+5000 us) is unsorted", b.windows[1].start_us = 2000);
+    REFUSED_WITH("outside the 20000 us frame", b.windows[1].length_us = 15000);
+    REFUSED_WITH("payload reference 0 is invalid", b.refs[0].role = 0);
+    /* Console input: only the known flag, only on a VM, at most one partition. */
+    REFUSED_WITH("partition 'producer' has invalid flags 0x2", b.parts[0].flags = 2);
+    REFUSED_WITH("partition 'consumer' has invalid flags 0x1",
+                 b.parts[1].flags = BH_SPEC_PART_CONSOLE_INPUT);
+    REFUSED_WITH("2 partitions take the console input; at most one may",
+                 b.parts[0].kind = BH_SPEC_PART_VM, b.parts[1].kind = BH_SPEC_PART_VM,
+                 b.parts[0].flags = BH_SPEC_PART_CONSOLE_INPUT,
+                 b.parts[1].flags = BH_SPEC_PART_CONSOLE_INPUT);
     b = good;
-    b.parts[1].kind = 9;
-    expect_refused(&b, sizeof(b), "partition 'consumer' has unknown kind 9");
-    b = good;
-    b.parts[0].budget_us = 2000;
-    expect_refused(&b, sizeof(b), "budget 2000 us / period 0 us is invalid");
-    b = good;
-    b.parts[0].first_region = 3;
-    expect_refused(&b, sizeof(b), "region range 3+2 exceeds the 4 records");
-    b = good;
-    b.parts[1].first_payload = 0xffffffffu;
-    expect_refused(&b, sizeof(b), "payload range 4294967295+1 exceeds");
-    b = good;
-    b.regions[0].size = 0x1800;
-    expect_refused(&b, sizeof(b), "region 0 (base 0x0, size 0x1800) is not whole pages");
-    b = good;
-    b.regions[1].channel = 5;
-    expect_refused(&b, sizeof(b), "region 1 names channel 5 of 1");
-    b = good;
-    b.regions[2].rights = BH_SPEC_RIGHT_WRITE;
-    expect_refused(&b, sizeof(b), "region 2 has kind 1, rights 2");
-    b = good;
-    b.chans[0].ends[1].partition = 0;
-    expect_refused(&b, sizeof(b), "channel 'samples' end 1: region 3 does not describe");
-    b = good;
-    b.chans[0].ends[0].region = 99;
-    expect_refused(&b, sizeof(b), "channel 'samples' end 0: region 99 of 4");
-    b = good;
-    b.chans[0].ends[1].rights = BH_SPEC_RIGHT_READ | BH_SPEC_RIGHT_WRITE;
-    expect_refused(&b, sizeof(b), "region 3 does not describe this end's mapping");
-    b = good;
-    b.windows[1].start_us = 2000;
-    expect_refused(&b, sizeof(b), "window 1 (partition 1, 2000+5000 us) is unsorted");
-    b = good;
-    b.windows[1].length_us = 15000;
-    expect_refused(&b, sizeof(b), "outside the 20000 us frame");
-    b = good;
-    b.refs[0].role = 0;
-    expect_refused(&b, sizeof(b), "payload reference 0 is invalid");
+    b.parts[0].kind = BH_SPEC_PART_VM;
+    b.parts[0].flags = BH_SPEC_PART_CONSOLE_INPUT;
+    assert_true(rt_spec_check(&b, sizeof(b), &(struct rt_spec){0}, err, sizeof(err)));
 }
 
 /* Random corruption never crashes; whatever is accepted stays in bounds. */

@@ -809,22 +809,77 @@ static void test_randomized(void **state)
     random_run(0xc0ffee77u, 20000, true);
 }
 
+/* SMP: per-CPU queues, affinity, kicks and the hand-over of a running thread. */
+static void test_smp_affinity(void **state)
+{
+    (void)state;
+    static struct sched_thread idle1;
+    struct sched_thread a, b;
+    reset(0);
+    sched_cpu_start(1, &idle1, 0);
+    assert_int_equal(sched_set_affinity(&a, 1), BH_E_INVALID_ARGUMENT); /* not online yet */
+    sched_set_ncpus(2);
+    assert_int_equal(sched_ncpus(), 2);
+    mk(&a, 10, 0);
+    mk(&b, 20, 0);
+    sched_set_self(0);
+    assert_int_equal(sched_set_affinity(&a, 2), BH_E_INVALID_ARGUMENT);
+    assert_int_equal(sched_set_affinity(&a, 1), BH_OK); /* inactive: moves at once */
+    assert_int_equal(a.cpu, 1);
+    assert_int_equal(sched_take_kicks(), 0);
+    sched_make_runnable(&a);
+    assert_int_equal(sched_take_kicks(), 1u << 1); /* CPU 1 idles: kicked */
+    assert_ptr_equal(sched_choose(1), &idle);      /* not on CPU 0's queues */
+    sched_make_runnable(&b);
+    assert_int_equal(sched_take_kicks(), 0); /* this CPU chooses itself */
+    assert_ptr_equal(sched_choose(1), &b);
+    sched_set_self(1);
+    assert_ptr_equal(sched_choose(2), &a);
+    assert_int_equal(sched_running_on(&a), 1);
+    assert_int_equal(sched_running_on(&b), 0);
+    /* Moved from CPU 0 while it runs on CPU 1: CPU 1 is kicked, and lets go
+     * of it at its next choice; until then it stays there. */
+    sched_set_self(0);
+    assert_int_equal(sched_set_affinity(&a, 0), BH_OK);
+    assert_int_equal(sched_take_kicks(), 1u << 1);
+    assert_int_equal(a.cpu, 1);
+    assert_int_equal(a.affinity, 0);
+    assert_ptr_equal(sched_choose(3), &b); /* b (20) still beats nothing here */
+    sched_set_self(1);
+    assert_ptr_equal(sched_choose(4), &idle1);
+    assert_int_equal(a.cpu, 0);
+    assert_int_equal(sched_running_on(&a), -1);
+    assert_int_equal(sched_take_kicks(), 0); /* CPU 0 runs b (20) > a (10) */
+    sched_set_self(0);
+    sched_block(&b);
+    assert_ptr_equal(sched_choose(5), &a);
+    /* A higher-priority wake-up on another CPU kicks it, a lower one does not. */
+    struct sched_thread c, d;
+    mk(&c, 5, 0);
+    mk(&d, 50, 0);
+    sched_set_self(1);
+    sched_make_runnable(&c); /* CPU 0 runs a (10): c (5) does not preempt */
+    assert_int_equal(sched_take_kicks(), 0);
+    sched_make_runnable(&d);
+    assert_int_equal(sched_take_kicks(), 1u << 0);
+    /* A thread removed while it runs elsewhere leaves that CPU idle-bound. */
+    sched_remove(&a);
+    assert_int_equal(sched_running_on(&a), -1);
+    sched_set_self(0);
+    assert_ptr_equal(sched_choose(6), &d);
+    sched_set_ncpus(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bit_facts),
-        cmocka_unit_test(test_idle_and_priorities),
-        cmocka_unit_test(test_set_priority_partition),
-        cmocka_unit_test(test_round_robin),
-        cmocka_unit_test(test_sc_configure),
-        cmocka_unit_test(test_sc_charge_replenish),
-        cmocka_unit_test(test_bind),
-        cmocka_unit_test(test_budget_exhaustion),
-        cmocka_unit_test(test_charge_across_boundary),
-        cmocka_unit_test(test_release_queue_order),
-        cmocka_unit_test(test_spinner_cannot_starve),
-        cmocka_unit_test(test_schedule_validation),
-        cmocka_unit_test(test_time_partitions),
+        cmocka_unit_test(test_smp_affinity),        cmocka_unit_test(test_bit_facts),
+        cmocka_unit_test(test_idle_and_priorities), cmocka_unit_test(test_set_priority_partition),
+        cmocka_unit_test(test_round_robin),         cmocka_unit_test(test_sc_configure),
+        cmocka_unit_test(test_sc_charge_replenish), cmocka_unit_test(test_bind),
+        cmocka_unit_test(test_budget_exhaustion),   cmocka_unit_test(test_charge_across_boundary),
+        cmocka_unit_test(test_release_queue_order), cmocka_unit_test(test_spinner_cannot_starve),
+        cmocka_unit_test(test_schedule_validation), cmocka_unit_test(test_time_partitions),
         cmocka_unit_test(test_randomized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

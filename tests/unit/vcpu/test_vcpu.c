@@ -49,6 +49,29 @@ void sched_make_runnable(struct sched_thread *s)
     wakes++;
 }
 
+/* Another CPU running the vCPU's thread is told to refill its list registers. */
+static int kicks;
+void sched_kick_running(const struct sched_thread *s)
+{
+    (void)s;
+    kicks++;
+}
+
+/* Register access first brings a thread running elsewhere to a stop. */
+static int stalls;
+void arch_stall(struct tcb *th)
+{
+    (void)th;
+    stalls++;
+}
+
+static int moved_to = -1;
+void irq_vcpu_moved(const struct vcpu *vc, unsigned cpu)
+{
+    (void)vc;
+    moved_to = (int)cpu;
+}
+
 void tcb_stop(struct tcb *t, uint64_t status)
 {
     t->state = TCB_STOPPED;
@@ -121,7 +144,8 @@ static int setup(void **state)
     memset(vmobj, 0, 16384);
     fault_label = 0;
     fault_len = 0;
-    yields = blocks = wakes = flushes = stops = 0;
+    yields = blocks = wakes = flushes = stops = kicks = stalls = 0;
+    moved_to = -1;
     lr_pending = false;
     vcpu_slot.cap = cap_make(BH_OBJ_VCPU, kva_to_pa(v), BH_RIGHTS_ALL, true);
     return 0;
@@ -178,6 +202,7 @@ static void test_bind(void **state)
     assert_int_equal(t->regs.spsr, 0x3c5); /* EL1h, DAIF masked */
     assert_int_equal(v->sys[VCPU_SYS(BH_VCPU_REG_VMPIDR)], 0x80000102u);
     assert_int_equal(v->sys[VCPU_SYS(BH_VCPU_REG_SCTLR_EL1)], 0x30d00800u);
+    assert_int_equal(moved_to, 0); /* passthrough lines go to the thread's CPU */
     /* Bound once only, and never to the caller itself or a thread without a VM. */
     assert_int_equal(bind(), BH_E_IN_USE);
     memset(t, 0, 2048);
@@ -330,8 +355,14 @@ static void test_wfi_blocks_until_irq(void **state)
     assert_int_equal(t->state, TCB_BLOCKED_WFI);
     assert_int_equal(blocks, 1);
     assert_int_equal(fault_len, 0); /* finished in the kernel, no VMM message */
+    assert_int_equal(kicks, 0);
     assert_int_equal(vcpu_inject(v, 27, 0xa0), BH_OK);
     assert_int_equal(t->state, TCB_RUNNABLE);
+    assert_int_equal(wakes, 1);
+    assert_int_equal(kicks, 0); /* woken, not kicked */
+    /* Injected while it runs (maybe on another CPU): that CPU is kicked. */
+    assert_int_equal(vcpu_inject(v, 40, 0xa0), BH_OK);
+    assert_int_equal(kicks, 1);
     assert_int_equal(wakes, 1);
     /* WFI with an interrupt already pending returns at once. */
     vcpu_exit(t, v, (0x01ull << 26) | (1u << 25), 0, 0);
@@ -379,9 +410,11 @@ static void test_regs(void **state)
     (void)state;
     uint64_t mr[6] = {BH_VCPU_REG_PC, 1, 0x40080000, 0, 0, 0};
     assert_int_equal(invoke(BH_INV_VCPU_WRITE_REGS, mr, 3), BH_E_INVALID_ARGUMENT); /* unbound */
+    assert_int_equal(stalls, 0);
     assert_int_equal(bind(), BH_OK);
     assert_int_equal(invoke(BH_INV_VCPU_WRITE_REGS, mr, 3), BH_OK);
     assert_int_equal(t->regs.elr, 0x40080000);
+    assert_int_equal(stalls, 1); /* its thread was stopped wherever it ran */
     /* PSTATE: EL2 and AArch32 are refused, EL1h accepted. */
     uint64_t el2[3] = {BH_VCPU_REG_PSTATE, 1, 0x9};
     assert_int_equal(invoke(BH_INV_VCPU_WRITE_REGS, el2, 3), BH_E_INVALID_ARGUMENT);
@@ -440,6 +473,31 @@ static void test_inject_hw(void **state)
     assert_int_equal(q.hw, 0);
 }
 
+/* List-register values and allocation (kernel/core/vcpu.c, proved by WP):
+ * the same encoding the architecture layer used to build inline. */
+static void test_lr_value_and_slot(void **state)
+{
+    (void)state;
+    struct vcpu_virq q = {.intid = 27, .pintid = 0, .prio = 0xa0, .hw = 0};
+    assert_int_equal(vcpu_lr_value(&q), (1ull << 62) | (1ull << 60) | (0xa0ull << 48) | 27u);
+    q.intid = 40;
+    q.pintid = 1019;
+    q.hw = 1;
+    assert_int_equal(vcpu_lr_value(&q), (1ull << 62) | (1ull << 61) | (1ull << 60) |
+                                            (0xa0ull << 48) | (1019ull << 32) | 40u);
+    uint64_t lrs[4] = {(2ull << 62) | 40u, 0u, (1ull << 62) | 27u, 0u};
+    int same = 99;
+    assert_int_equal(vcpu_lr_slot(lrs, 4, 27, &same), 1);
+    assert_int_equal(same, 2);
+    assert_int_equal(vcpu_lr_slot(lrs, 4, 5, &same), 1);
+    assert_int_equal(same, -1);
+    lrs[1] = lrs[3] = 1ull << 63;
+    assert_int_equal(vcpu_lr_slot(lrs, 4, 40, &same), -1);
+    assert_int_equal(same, 0);
+    assert_int_equal(vcpu_lr_slot(lrs, 0, 40, &same), -1);
+    assert_int_equal(same, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy_stops_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inject_hw, setup, teardown),
+        cmocka_unit_test(test_lr_value_and_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,11 @@ static const struct guest_fdt_passthrough pt[1] = {
     {"ethernet", "vendor,eth", 0x09100000, 0x10000, {{70, GUEST_FDT_IRQ_LEVEL_HIGH}, {71, 1}}, 2},
 };
 
+static const struct guest_fdt_channel chans[2] = {
+    {"ring0", 0x70000000, 0x10000, 0x0b000000, 80, true, true},
+    {"log", 0x70010000, 0x1000, 0x0b001000, 81, false, false},
+};
+
 static struct guest_fdt_config base_cfg(void)
 {
     struct guest_fdt_config c = {
@@ -42,6 +47,8 @@ static struct guest_fdt_config base_cfg(void)
         .nr_virtio = 2,
         .passthrough = pt,
         .nr_passthrough = 1,
+        .channels = chans,
+        .nr_channels = 2,
         .bootargs = "console=ttyAMA0 earlycon root=/dev/vda",
         .initrd_start = 0x48000000,
         .initrd_end = 0x48100000,
@@ -197,6 +204,68 @@ static void test_contents(void **state)
     assert_int_equal(cell(p, 5), 1);
 }
 
+/* The channel binding of userland/vmm/README.md, property by property. */
+static void test_channels(void **state)
+{
+    struct guest_fdt_config c = base_cfg();
+    const void *p;
+    int len;
+    (void)state;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), 0);
+    STRS("/channel@70000000", "compatible", "bulkhead,channel");
+    STRS("/channel@70000000", "reg-names", "shm\0doorbell");
+    STRS("/channel@70000000", "label", "ring0");
+    p = prop("/channel@70000000", "reg", &len);
+    assert_int_equal(len, 32);
+    assert_int_equal(u64(p, 0), 0x70000000);
+    assert_int_equal(u64(p, 1), 0x10000);
+    assert_int_equal(u64(p, 2), 0x0b000000);
+    assert_int_equal(u64(p, 3), 0x1000);
+    p = prop("/channel@70000000", "interrupts", &len);
+    assert_int_equal(len, 12);
+    assert_int_equal(cell(p, 0), 0);
+    assert_int_equal(cell(p, 1), 80 - 32);
+    assert_int_equal(cell(p, 2), GUEST_FDT_IRQ_EDGE_RISING);
+    prop("/channel@70000000", "bulkhead,writable", &len);
+    assert_int_equal(len, 0);
+    prop("/channel@70000000", "bulkhead,can-notify", &len);
+    assert_int_equal(len, 0);
+    /* A read-only channel that may not ring: neither flag property. */
+    int ro = fdt_path_offset(dtb, "/channel@70010000");
+    assert_true(ro >= 0);
+    STRS("/channel@70010000", "label", "log");
+    assert_null(fdt_getprop(dtb, ro, "bulkhead,writable", &len));
+    assert_null(fdt_getprop(dtb, ro, "bulkhead,can-notify", &len));
+    assert_int_equal(cell(prop("/channel@70010000", "interrupts", &len), 1), 81 - 32);
+    assert_int_equal(u64(prop("/channel@70010000", "reg", &len), 2), 0x0b001000);
+}
+
+/* No PL011 (a guest with only virtio-console): no node, stdout-path or alias;
+ * passthrough interrupts without a range get a node without reg. */
+static void test_no_uart_irq_only_passthrough(void **state)
+{
+    struct guest_fdt_config c = base_cfg();
+    struct guest_fdt_passthrough irqs_only = {
+        "passthrough-irqs", "bulkhead,passthrough", 0, 0, {{100, 4}, {101, 4}, {102, 1}}, 3};
+    int len;
+    (void)state;
+    c.uart_base = 0;
+    c.uart_intid = 0; /* ignored without a PL011 */
+    c.passthrough = &irqs_only;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), 0);
+    assert_true(fdt_path_offset(dtb, "/pl011@9000000") < 0);
+    assert_true(fdt_path_offset(dtb, "/aliases") < 0);
+    assert_null(fdt_getprop(dtb, fdt_path_offset(dtb, "/chosen"), "stdout-path", &len));
+    int n = fdt_path_offset(dtb, "/passthrough-irqs");
+    assert_true(n >= 0);
+    assert_null(fdt_getprop(dtb, n, "reg", &len));
+    const void *p = prop("/passthrough-irqs", "interrupts", &len);
+    assert_int_equal(len, 36);
+    assert_int_equal(cell(p, 1), 100 - 32);
+    assert_int_equal(cell(p, 7), 102 - 32);
+    assert_int_equal(cell(p, 8), 1);
+}
+
 static void test_minimal(void **state)
 {
     struct guest_fdt_config c = base_cfg();
@@ -255,6 +324,24 @@ static void test_bad_config(void **state)
     c.initrd_start = c.ram_base - 0x1000;
     assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
     assert_int_equal(guest_fdt_build(NULL, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
+    struct guest_fdt_channel bad_c = chans[0];
+    c = base_cfg();
+    c.channels = &bad_c;
+    c.nr_channels = 1;
+    bad_c.name = NULL;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
+    bad_c = chans[0];
+    bad_c.shm_size = 0;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
+    bad_c = chans[0];
+    bad_c.intid = 27;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
+    c = base_cfg();
+    c.nr_channels = GUEST_FDT_MAX_CHANNELS + 1;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
+    c = base_cfg();
+    c.channels = NULL;
+    assert_int_equal(guest_fdt_build(&c, dtb, sizeof(dtb)), -FDT_ERR_BADVALUE);
 }
 
 static void test_short_buffer(void **state)
@@ -308,6 +395,8 @@ static void test_dtc_round_trip(void **state)
     assert_non_null(strstr(dts1, "method = \"hvc\";"));
     assert_non_null(strstr(dts1, "pl011@9000000 {"));
     assert_non_null(strstr(dts1, "virtio@a000200 {"));
+    assert_non_null(strstr(dts1, "channel@70000000 {"));
+    assert_non_null(strstr(dts1, "compatible = \"bulkhead,channel\";"));
     /* dts -> dtb -> dts gives the same source. Decompiled sources carry
      * phandles as plain numbers, which dtc's clocks check flags when it
      * compiles them back (it wants &label references); that check only. */
@@ -327,9 +416,13 @@ static void test_dtc_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contents),       cmocka_unit_test(test_minimal),
-        cmocka_unit_test(test_bad_config),     cmocka_unit_test(test_short_buffer),
+        cmocka_unit_test(test_contents),
+        cmocka_unit_test(test_minimal),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_short_buffer),
         cmocka_unit_test(test_dtc_round_trip),
+        cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_no_uart_irq_only_passthrough),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,6 +108,8 @@ static void test_bus(void **state)
     assert_true(mmio_bus_access(&bus, 0x08000104, 4, true, &v));
     v = 1u << 4; /* UARTIMSC.RXIM */
     assert_true(mmio_bus_access(&bus, 0x09000038, 4, true, &v));
+    v = 0x301; /* UARTCR: UARTEN | TXE | RXE, or the receiver takes nothing */
+    assert_true(mmio_bus_access(&bus, 0x09000030, 4, true, &v));
     assert_false(vgic_has_pending(&gic, 0));
     assert_int_equal(pl011_rx_push(&uart, (const uint8_t *)"k", 1), 1);
     assert_true(vgic_next_for_cpu(&gic, 0, &lr));

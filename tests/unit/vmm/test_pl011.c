@@ -185,14 +185,17 @@ static void test_rx_fifo_and_rx_interrupts(void **state)
     for (unsigned i = 0; i < sizeof(buf); i++) {
         buf[i] = (uint8_t)('a' + i);
     }
+    wr(&ua, 0x030, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
     /* FIFOs off: one-character holding register. */
     assert_int_equal(pl011_rx_push(&ua, buf, 3), 1);
+    assert_false(pl011_rx_ready(&ua));
     assert_int_equal(rd(&ua, 0x018) & (PL011_FR_RXFE | PL011_FR_RXFF), PL011_FR_RXFF);
     assert_int_equal(rd(&ua, 0x03c) & PL011_INT_RX, PL011_INT_RX); /* trigger level 1 */
     assert_false(irq_level);                                       /* masked */
     wr(&ua, 0x038, PL011_INT_RX | PL011_INT_RT);
     assert_true(irq_level);
-    assert_int_equal(rd(&ua, 0x040), PL011_INT_RX);
+    /* The character waits with no more arriving: the timeout is up too. */
+    assert_int_equal(rd(&ua, 0x040), PL011_INT_RX | PL011_INT_RT);
     assert_int_equal(rd(&ua, 0x000), 'a');
     assert_int_equal(rd(&ua, 0x018) & PL011_FR_RXFE, PL011_FR_RXFE);
     assert_int_equal(rd(&ua, 0x03c) & (PL011_INT_RX | PL011_INT_RT), 0);
@@ -228,6 +231,58 @@ static void test_rx_fifo_and_rx_interrupts(void **state)
     wr(&ua, 0x034, 0);
     assert_int_equal(pl011_rx_push(&ua, buf, 2), 2);
     assert_int_equal(rd(&ua, 0x03c) & PL011_INT_RX, PL011_INT_RX);
+}
+
+/* TRM: a disabled UART or receiver takes no characters; the VMM keeps them. */
+static void test_rx_needs_uarten_and_rxe(void **state)
+{
+    const uint8_t in[4] = {'o', 'k', '\r', 'x'};
+    (void)state;
+    wr(&ua, 0x02c, PL011_LCRH_FEN);
+    wr(&ua, 0x038, PL011_INT_RX | PL011_INT_RT);
+    assert_int_equal(rd(&ua, 0x030) & PL011_CR_UARTEN, 0); /* reset: disabled */
+    assert_false(pl011_rx_ready(&ua));
+    assert_int_equal(pl011_rx_push(&ua, in, 4), 0);
+    assert_int_equal(rd(&ua, 0x018) & PL011_FR_RXFE, PL011_FR_RXFE);
+    assert_int_equal(rd(&ua, 0x03c), 0);
+    assert_false(irq_level);
+    wr(&ua, 0x030, PL011_CR_UARTEN | PL011_CR_TXE); /* receiver still off */
+    assert_int_equal(pl011_rx_push(&ua, in, 4), 0);
+    wr(&ua, 0x030, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
+    assert_true(pl011_rx_ready(&ua));
+    assert_int_equal(pl011_rx_push(&ua, in, 3), 3);
+    /* Below the 1/2 trigger: only the receive timeout; MIS follows IMSC. */
+    assert_int_equal(rd(&ua, 0x03c) & (PL011_INT_RX | PL011_INT_RT), PL011_INT_RT);
+    assert_int_equal(rd(&ua, 0x040), PL011_INT_RT);
+    assert_true(irq_level);
+    wr(&ua, 0x038, PL011_INT_RX);
+    assert_int_equal(rd(&ua, 0x040), 0);
+    assert_false(irq_level);
+    wr(&ua, 0x038, PL011_INT_RX | PL011_INT_RT);
+    assert_true(irq_level);
+    /* FR while characters wait, then DR in arrival order; RT clears when empty. */
+    assert_int_equal(rd(&ua, 0x018) & (PL011_FR_RXFE | PL011_FR_RXFF), 0);
+    assert_int_equal(rd(&ua, 0x000), 'o');
+    assert_int_equal(rd(&ua, 0x03c) & PL011_INT_RT, PL011_INT_RT);
+    assert_int_equal(rd(&ua, 0x000), 'k');
+    assert_int_equal(rd(&ua, 0x000), '\r');
+    assert_int_equal(rd(&ua, 0x03c) & (PL011_INT_RX | PL011_INT_RT), 0);
+    assert_int_equal(rd(&ua, 0x018) & PL011_FR_RXFE, PL011_FR_RXFE);
+    assert_false(irq_level);
+    /* ICR clears a pending timeout even with data left; new data raises it again. */
+    assert_int_equal(pl011_rx_push(&ua, in + 3, 1), 1);
+    assert_true(irq_level);
+    wr(&ua, 0x044, PL011_INT_RT);
+    assert_false(irq_level);
+    assert_int_equal(rd(&ua, 0x018) & PL011_FR_RXFE, 0);
+    assert_int_equal(pl011_rx_push(&ua, in, 1), 1);
+    assert_true(irq_level);
+    /* Disabling the receiver keeps what the FIFO holds but takes nothing new. */
+    wr(&ua, 0x030, PL011_CR_UARTEN | PL011_CR_TXE);
+    assert_int_equal(pl011_rx_push(&ua, in, 1), 0);
+    assert_int_equal(rd(&ua, 0x000), 'x');
+    assert_int_equal(rd(&ua, 0x000), 'o');
+    assert_false(irq_level);
 }
 
 static void test_tx_interrupt(void **state)
@@ -267,6 +322,7 @@ int main(void)
         cmocka_unit_test_setup(test_reset_and_regs, setup),
         cmocka_unit_test_setup(test_bad_access, setup),
         cmocka_unit_test_setup(test_rx_fifo_and_rx_interrupts, setup),
+        cmocka_unit_test_setup(test_rx_needs_uarten_and_rxe, setup),
         cmocka_unit_test_setup(test_tx_interrupt, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

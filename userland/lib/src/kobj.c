@@ -118,6 +118,11 @@ bh_error_t bh_tcb_set_name(uint64_t tcb, const char *name)
     return bh_invoke(tcb, BH_INV_TCB_SET_NAME, mr, 2, 0, 0, 0);
 }
 
+bh_error_t bh_tcb_set_affinity(uint64_t tcb, uint64_t cpu)
+{
+    return bh_invoke(tcb, BH_INV_TCB_SET_AFFINITY, &cpu, 1, 0, 0, 0);
+}
+
 bh_error_t bh_sc_configure(uint64_t sc, uint64_t budget_us, uint64_t period_us, uint64_t badge)
 {
     uint64_t mr[3] = {budget_us, period_us, badge};

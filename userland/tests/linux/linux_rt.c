@@ -6,7 +6,10 @@
  * address space and CSpace holding exactly: its exit endpoint, its vCPUs and
  * their TCBs, a send-only line back here, guest RAM, and read-only copies of
  * the guest's Image and initrd (plus a read-write disk image if one is in the
- * payload). Then it starts the VMMs and waits until every guest powered off.
+ * payload), its notification (bound to the VMM's thread), and where the
+ * shape asks for them the console input and a channel to another guest
+ * (vmm_info version 2). Then it starts the VMMs and waits until every guest
+ * powered off.
  *
  * The component name selects the guest's shape (table below).
  */
@@ -35,39 +38,93 @@
 #define VMM_PRIO      200u
 #define VCPU_PRIO     100u
 
+/* Emulated devices of most shapes (virtio-blk only where a disk is staged). */
+#define DEVS_STD (VMM_DEV_PL011 | VMM_DEV_VIRTIO_BLK)
+#define DEVS_CON (VMM_DEV_PL011 | VMM_DEV_VIRTIO_CONSOLE)
+
+/* The channel of the "cha"/"chb" pair: one shared page, doorbell, SPI. */
+#define CHAN_SHM_IPA      0x70000000ull
+#define CHAN_DOORBELL_IPA 0x0b000000ull
+#define CHAN_INTID        80u
+
 struct shape {
     const char *name;
     unsigned vcpus;
     uint64_t ram_mib;
     const char *bootargs;
+    uint64_t devices; /* VMM_DEV_* */
+    bool console_in;  /* typed input goes to this guest (at most one) */
+    const char *peer; /* the guest at the other end of channel "ring0", or NULL */
 };
 
 static const struct shape shapes[] = {
     {"linux", 1, 256,
-     "console=ttyAMA0 bhcmd=\"uname -a; cat /proc/interrupts; cat /proc/meminfo | head -n 1\""},
+     "console=ttyAMA0 bhcmd=\"uname -a; cat /proc/interrupts; cat /proc/meminfo | head -n 1\"",
+     DEVS_STD, false, NULL},
     {"linux2", 2, 256,
      "console=ttyAMA0 bhcmd=\"echo cpus=$(grep -c ^processor /proc/cpuinfo); cat "
-     "/proc/interrupts\""},
-    {"lxa", 1, 192, "console=ttyAMA0 bhcmd=\"dmesg | grep -o 'K/[0-9]*K available'\""},
-    {"lxb", 1, 128, "console=ttyAMA0 bhcmd=\"dmesg | grep -o 'K/[0-9]*K available'\""},
-    {"disk", 1, 256, "console=ttyAMA0 bhrun=smoke"},
-    {"marker", 1, 256, "console=ttyAMA0 bhrun=marker"},
-    {"reboot", 1, 128, "console=ttyAMA0 bhcmd=\"reboot -f\""},
+     "/proc/interrupts\"",
+     DEVS_STD, false, NULL},
+    {"lxa", 1, 192, "console=ttyAMA0 bhcmd=\"dmesg | grep -o 'K/[0-9]*K available'\"", DEVS_STD,
+     false, NULL},
+    {"lxb", 1, 128, "console=ttyAMA0 bhcmd=\"dmesg | grep -o 'K/[0-9]*K available'\"", DEVS_STD,
+     false, NULL},
+    {"disk", 1, 256, "console=ttyAMA0 bhrun=smoke", DEVS_STD, false, NULL},
+    {"marker", 1, 256, "console=ttyAMA0 bhrun=marker", DEVS_STD, false, NULL},
+    {"reboot", 1, 128, "console=ttyAMA0 bhcmd=\"reboot -f\"", DEVS_STD, false, NULL},
     /* Isolation: hb keeps its heartbeat while crash panics (and then spins). */
     {"hb", 1, 128,
      "console=ttyAMA0 bhcmd=\"i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo heartbeat $i; sleep "
-     "0.2; done\""},
-    {"crash", 1, 128, "console=ttyAMA0 bhcmd=\"sleep 1; echo c >/proc/sysrq-trigger\""},
+     "0.2; done\"",
+     DEVS_STD, false, NULL},
+    {"crash", 1, 128, "console=ttyAMA0 bhcmd=\"sleep 1; echo c >/proc/sysrq-trigger\"", DEVS_STD,
+     false, NULL},
     /* PL011 benchmark: the counter around 3 KiB written through the tty layer. */
     {"uart", 1, 256,
      "console=ttyAMA0 bhcmd=\"bh-cntvct; cat /etc/bulkhead/smoke /etc/bulkhead/smoke "
-     "/etc/bulkhead/smoke; bh-cntvct\""},
+     "/etc/bulkhead/smoke; bh-cntvct\"",
+     DEVS_STD, false, NULL},
+    /* virtio-blk benchmark: the counter around reading the whole 16 MiB disk,
+     * the block layer's request counts before and after. */
+    {"blkbench", 1, 256,
+     "console=ttyAMA0 bhcmd=\"cat /sys/block/vda/stat; bh-cntvct; dd if=/dev/vda of=/dev/null "
+     "bs=1M count=16; bh-cntvct; cat /sys/block/vda/stat\"",
+     DEVS_STD, false, NULL},
+    /* Console input: cin runs the line typed on the serial port; cinb, with no
+     * input, writes to its virtio-console and waits for a line in vain. */
+    {"cin", 1, 128, "console=ttyAMA0 bhcmd=\"echo cin-ready; read l; eval $l\"", DEVS_CON, true,
+     NULL},
+    {"cinb", 1, 128,
+     "console=ttyAMA0 bhcmd=\"echo hvc-$((6*7)) >/dev/hvc0; read -t 20 l; echo cinb-read:$l:end\"",
+     DEVS_CON, false, NULL},
+    /* Console input through virtio-console: the last console= is hvc0, so the
+     * VMM feeds its receiveq; the shell reads the line from /dev/hvc0, kept
+     * open throughout (a tty's last close discards input it holds). */
+    {"hvcin", 1, 128,
+     "console=ttyAMA0 console=hvc0 bhcmd=\"exec 3<>/dev/hvc0; echo hvc-ready >&3; read l <&3; "
+     "eval $l\"",
+     DEVS_CON, true, NULL},
+    /* A channel, driven from the shell with devmem: cha writes the shared page
+     * and rings; chb waits for the ring, reads the page, answers and rings back. */
+    {"cha", 1, 128,
+     "console=ttyAMA0 bhcmd=\"devmem 0x70000000 32 0x2a2a; devmem 0x0b000000 32 1; i=0; while [ "
+     "$(devmem 0x0b000008) = 0x00000000 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; echo "
+     "cha-rx=$(devmem 0x0b000008) reply=$(devmem 0x70000004) tx=$(devmem 0x0b00000c) "
+     "magic=$(devmem 0x0b000010)\"",
+     VMM_DEV_PL011, false, "chb"},
+    {"chb", 1, 128,
+     "console=ttyAMA0 bhcmd=\"i=0; while [ $(devmem 0x0b000008) = 0x00000000 ] && [ $i -lt 300 "
+     "]; do sleep 0.1; i=$((i+1)); done; echo chb-rx=$(devmem 0x0b000008) shm=$(devmem "
+     "0x70000000) flags=$(devmem 0x0b000004); devmem 0x70000004 32 0x4242; devmem 0x0b000000 32 "
+     "1\"",
+     VMM_DEV_PL011, false, "cha"},
 };
 
 static const struct bh_bootinfo *bi;
 static const struct bh_payload_header *pl;
 static uint64_t next_slot, next_va = ROOT_MAP_VA;
 static uint64_t root_ep;
+static uint64_t chan_frame; /* the channel's shared page, mapped through copies */
 static int failures;
 
 static void fail(const char *what, bh_error_t e)
@@ -227,10 +284,78 @@ struct guest {
     char name[VMM_NAME_MAX];
     const struct shape *shape;
     uint64_t vmm_tcb;
+    uint64_t ntfn; /* the VMM's notification, bound to its thread */
     bool done;
 };
 
 static struct guest guests[MAX_GUESTS];
+static unsigned nguests;
+
+static struct guest *find_guest(const char *name)
+{
+    for (unsigned i = 0; i < nguests; i++) {
+        if (strcmp(guests[i].name, name) == 0) {
+            return &guests[i];
+        }
+    }
+    return NULL;
+}
+
+/* Channel "ring0" to the peer: the shared page in the VM, the doorbell's
+ * capability (the peer's notification, badged with this end's bit there). */
+static bh_error_t add_channel(const struct guest *g, uint64_t vm, uint64_t cspace,
+                              struct vmm_info *info)
+{
+    const struct guest *peer = find_guest(g->shape->peer);
+    if (peer == NULL) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    bh_error_t e = BH_OK;
+    if (chan_frame == 0) {
+        e = alloc(BH_OBJ_FRAME_4K, 0, &chan_frame);
+    }
+    uint64_t c = 0;
+    if (e == BH_OK) {
+        e = copy(chan_frame, RW, &c);
+    }
+    if (e == BH_OK) {
+        e = map(vm, true, c, CHAN_SHM_IPA, RW);
+    }
+    if (e == BH_OK) {
+        e = give(cspace, VMM_SLOT_CHAN0, peer->ntfn, BH_RIGHT_WRITE, VMM_NTFN_CHAN0);
+    }
+    if (e != BH_OK) {
+        return e;
+    }
+    struct vmm_channel *ch = &info->channels[0];
+    memcpy(ch->name, "ring0", sizeof("ring0"));
+    ch->ipa = CHAN_SHM_IPA;
+    ch->size = PAGE;
+    ch->rights = RW;
+    ch->can_notify = 1;
+    ch->doorbell_ipa = CHAN_DOORBELL_IPA;
+    ch->intid = CHAN_INTID;
+    info->nchannels = 1;
+    return BH_OK;
+}
+
+/* The system's console input goes to this VMM: signalling its notification
+ * with VMM_NTFN_CONSOLE_IN, moved into its CSpace. */
+static bh_error_t route_console(const struct guest *g, uint64_t cspace)
+{
+    uint64_t badged = next_slot++;
+    bh_error_t e = bh_cnode_mint(CNODE, badged, g->ntfn, BH_RIGHT_WRITE, VMM_NTFN_CONSOLE_IN);
+    if (e == BH_OK) {
+        e = bh_invoke(BH_RT_SLOT_CONSOLE_INPUT, BH_INV_CONSOLE_SET_NOTIFICATION, 0, 0, &badged, 1,
+                      0);
+    }
+    if (e == BH_OK) {
+        uint64_t mr[4] = {VMM_SLOT_CONSOLE_IN, 64, BH_RT_SLOT_CONSOLE_INPUT, 64};
+        uint64_t root = CNODE;
+        e = bh_invoke(cspace, BH_INV_CNODE_MOVE, mr, 4, &root, 1, 0);
+    }
+    return e;
+}
 
 static bool build(struct guest *g, int kernel, int vmm_prog, unsigned idx)
 {
@@ -323,6 +448,15 @@ static bool build(struct guest *g, int kernel, int vmm_prog, unsigned idx)
         return false;
     }
     memcpy(info->bootargs, sh->bootargs, strlen(sh->bootargs) + 1);
+    /* Version 2: devices, channels (no passthrough in these tests). */
+    info->devices = sh->devices;
+    if (sh->peer != NULL) {
+        e = add_channel(g, vm, cspace, info);
+        if (e != BH_OK) {
+            fail("the channel to the peer guest", e);
+            return false;
+        }
+    }
     uint64_t entry = 0;
     if (!load_vmm(as, data(vmm_prog), pl->entries[vmm_prog].size, &entry)) {
         return false;
@@ -363,6 +497,10 @@ static bool build(struct guest *g, int kernel, int vmm_prog, unsigned idx)
         if (e == BH_OK) {
             e = bh_tcb_set_priority(vtcb, VCPU_PRIO);
         }
+        if (e == BH_OK && sh->vcpus > 1 && v < bi->ncpus) {
+            /* SMP guest on an SMP machine: vCPU n runs on physical CPU n. */
+            e = bh_tcb_set_affinity(vtcb, v);
+        }
         if (e == BH_OK) {
             uint64_t aff = vmm_vcpu_mpidr(v);
             e = bh_invoke(vcpu, BH_INV_VCPU_SET_TCB, &aff, 1, &vtcb, 1, 0);
@@ -376,6 +514,19 @@ static bool build(struct guest *g, int kernel, int vmm_prog, unsigned idx)
     }
     if (e != BH_OK) {
         fail("creating the vCPUs", e);
+        return false;
+    }
+    /* Its notification ends its wait for exits (console input, channel rings). */
+    e = bh_invoke(g->ntfn, BH_INV_NTFN_BIND_TCB, 0, 0, &g->vmm_tcb, 1, 0);
+    if (e == BH_OK) {
+        e = give(cspace, VMM_SLOT_NTFN, g->ntfn, BH_RIGHT_READ, 0);
+    }
+    if (e == BH_OK && sh->console_in) {
+        e = route_console(g, cspace);
+        info->console_input = e == BH_OK ? 1 : 0;
+    }
+    if (e != BH_OK) {
+        fail("the VMM's notification and console input", e);
         return false;
     }
     /* The VMM's own faults come here, badged apart from its status messages. */
@@ -420,13 +571,14 @@ int main(const struct bh_bootinfo *boot)
         bh_printf("linux_rt: no vmm component in the payload, or no endpoint\n");
         return 1;
     }
-    unsigned n = 0;
-    for (uint32_t i = 0; i < pl->count && n < MAX_GUESTS; i++) {
+    /* Every guest and its VMM's notification first: channels name their peer's. */
+    int kernels[MAX_GUESTS];
+    for (uint32_t i = 0; i < pl->count && nguests < MAX_GUESTS; i++) {
         const struct bh_payload_entry *pe = &pl->entries[i];
         if (pe->kind != BH_PAYLOAD_GUEST_KERNEL) {
             continue;
         }
-        struct guest *g = &guests[n];
+        struct guest *g = &guests[nguests];
         memcpy(g->name, pe->name, sizeof(g->name) - 1);
         for (unsigned s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
             if (strcmp(shapes[s].name, g->name) == 0) {
@@ -437,10 +589,18 @@ int main(const struct bh_bootinfo *boot)
             bh_printf("linux_rt: no guest shape called '%s'\n", g->name);
             return 1;
         }
-        if (!build(g, (int)i, vmm_prog, n)) {
+        e = alloc(BH_OBJ_NOTIFICATION, 0, &g->ntfn);
+        if (e != BH_OK) {
+            fail("a VMM's notification", e);
             return 1;
         }
-        n++;
+        kernels[nguests++] = (int)i;
+    }
+    unsigned n = nguests;
+    for (unsigned i = 0; i < n; i++) {
+        if (!build(&guests[i], kernels[i], vmm_prog, i)) {
+            return 1;
+        }
     }
     bh_printf("linux_rt: partitions built at counter %lu; starting the VMMs\n",
               (unsigned long)bh_counter());

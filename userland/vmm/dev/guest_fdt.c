@@ -2,8 +2,10 @@
  * Guest device tree generator: see vmm/guest_fdt.h. Bindings followed:
  * Linux Documentation/devicetree/bindings (arm/cpus, arm/psci,
  * interrupt-controller/arm,gic-v3, timer/arm,arch_timer, serial/pl011,
- * virtio/mmio) and Documentation/arch/arm64/booting.rst for /chosen.
+ * virtio/mmio) and Documentation/arch/arm64/booting.rst for /chosen; the
+ * channel binding is Bulkhead's own (userland/vmm/README.md).
  */
+#include <vmm/channel.h>
 #include <vmm/guest_fdt.h>
 #include <vmm/vgic.h>
 
@@ -63,8 +65,16 @@ static bool config_ok(const struct guest_fdt_config *c)
     if (c->nr_vcpus == 0 || c->nr_vcpus > VMM_MAX_VCPUS || c->ram_size == 0 ||
         c->nr_virtio > GUEST_FDT_MAX_VIRTIO || c->nr_passthrough > GUEST_FDT_MAX_PASSTHROUGH ||
         (c->nr_virtio > 0 && c->virtio == NULL) ||
-        (c->nr_passthrough > 0 && c->passthrough == NULL) || !is_spi(c->uart_intid)) {
+        (c->nr_passthrough > 0 && c->passthrough == NULL) ||
+        c->nr_channels > GUEST_FDT_MAX_CHANNELS || (c->nr_channels > 0 && c->channels == NULL) ||
+        (c->uart_base != 0 && !is_spi(c->uart_intid))) {
         return false;
+    }
+    for (unsigned i = 0; i < c->nr_channels; i++) {
+        const struct guest_fdt_channel *ch = &c->channels[i];
+        if (ch->name == NULL || ch->shm_size == 0 || !is_spi(ch->intid)) {
+            return false;
+        }
     }
     if (c->initrd_start != 0 || c->initrd_end != 0) {
         if (c->initrd_end <= c->initrd_start || c->initrd_start < c->ram_base ||
@@ -106,7 +116,9 @@ static int add_chosen(void *fdt, const struct guest_fdt_config *c, const char *u
     if (c->bootargs != NULL) {
         TRY(fdt_property_string(fdt, "bootargs", c->bootargs));
     }
-    TRY(fdt_property_string(fdt, "stdout-path", uart_path));
+    if (uart_path != NULL) {
+        TRY(fdt_property_string(fdt, "stdout-path", uart_path));
+    }
     if (c->initrd_end != 0) {
         TRY(fdt_property_u64(fdt, "linux,initrd-start", c->initrd_start));
         TRY(fdt_property_u64(fdt, "linux,initrd-end", c->initrd_end));
@@ -209,10 +221,22 @@ static int add_devices(void *fdt, const struct guest_fdt_config *c)
     for (unsigned i = 0; i < c->nr_passthrough; i++) {
         const struct guest_fdt_passthrough *p = &c->passthrough[i];
         fdt32_t cells[3 * GUEST_FDT_MAX_IRQS];
-        unit_name(name, p->name, p->base);
+        if (p->size != 0) {
+            unit_name(name, p->name, p->base);
+        } else {
+            /* Interrupts only: a node without reg has no unit address. */
+            size_t n = 0;
+            while (p->name[n] != '\0' && n < NAME_MAX_LEN - 1u) {
+                name[n] = p->name[n];
+                n++;
+            }
+            name[n] = '\0';
+        }
         TRY(fdt_begin_node(fdt, name));
         TRY(fdt_property_string(fdt, "compatible", p->compatible));
-        TRY(prop_reg(fdt, p->base, p->size));
+        if (p->size != 0) {
+            TRY(prop_reg(fdt, p->base, p->size));
+        }
         if (p->nr_irqs > 0) {
             for (unsigned j = 0; j < p->nr_irqs; j++) {
                 cells[3 * j] = cpu_to_fdt32(0);
@@ -220,6 +244,26 @@ static int add_devices(void *fdt, const struct guest_fdt_config *c)
                 cells[3 * j + 2] = cpu_to_fdt32(p->irqs[j].type);
             }
             TRY(fdt_property(fdt, "interrupts", cells, 3u * sizeof(fdt32_t) * p->nr_irqs));
+        }
+        TRY(fdt_end_node(fdt));
+    }
+    for (unsigned i = 0; i < c->nr_channels; i++) {
+        const struct guest_fdt_channel *ch = &c->channels[i];
+        static const char reg_names[] = "shm\0doorbell";
+        fdt64_t reg[4] = {cpu_to_fdt64(ch->shm_base), cpu_to_fdt64(ch->shm_size),
+                          cpu_to_fdt64(ch->doorbell_base), cpu_to_fdt64(CHANNEL_PAGE_SIZE)};
+        unit_name(name, "channel", ch->shm_base);
+        TRY(fdt_begin_node(fdt, name));
+        TRY(fdt_property_string(fdt, "compatible", "bulkhead,channel"));
+        TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
+        TRY(fdt_property(fdt, "reg-names", reg_names, sizeof(reg_names)));
+        TRY(prop_spi(fdt, ch->intid, GUEST_FDT_IRQ_EDGE_RISING));
+        TRY(fdt_property_string(fdt, "label", ch->name));
+        if (ch->writable) {
+            TRY(fdt_property(fdt, "bulkhead,writable", NULL, 0));
+        }
+        if (ch->can_notify) {
+            TRY(fdt_property(fdt, "bulkhead,can-notify", NULL, 0));
         }
         TRY(fdt_end_node(fdt));
     }
@@ -250,10 +294,12 @@ static int build(void *fdt, const struct guest_fdt_config *c)
     TRY(fdt_property_u32(fdt, "#size-cells", 2));
     TRY(fdt_property_u32(fdt, "interrupt-parent", GUEST_FDT_PHANDLE_GIC));
 
-    TRY(add_chosen(fdt, c, uart_path));
-    TRY(fdt_begin_node(fdt, "aliases"));
-    TRY(fdt_property_string(fdt, "serial0", uart_path));
-    TRY(fdt_end_node(fdt));
+    TRY(add_chosen(fdt, c, c->uart_base != 0 ? uart_path : NULL));
+    if (c->uart_base != 0) {
+        TRY(fdt_begin_node(fdt, "aliases"));
+        TRY(fdt_property_string(fdt, "serial0", uart_path));
+        TRY(fdt_end_node(fdt));
+    }
 
     unit_name(name, "memory", c->ram_base);
     TRY(fdt_begin_node(fdt, name));
@@ -268,7 +314,9 @@ static int build(void *fdt, const struct guest_fdt_config *c)
     TRY(fdt_end_node(fdt));
 
     TRY(add_gic_timer(fdt, c));
-    TRY(add_uart(fdt, c, uart_name));
+    if (c->uart_base != 0) {
+        TRY(add_uart(fdt, c, uart_name));
+    }
     TRY(add_devices(fdt, c));
     TRY(fdt_end_node(fdt));
     return fdt_finish(fdt);

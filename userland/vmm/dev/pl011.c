@@ -63,10 +63,20 @@ void pl011_init(struct pl011 *u, const char *guest_name, conline_emit_fn emit, v
     u->ifls = 0x12; /* both trigger levels at 1/2 */
 }
 
+bool pl011_rx_ready(const struct pl011 *u)
+{
+    /* UARTCR: a disabled UART or receiver takes no characters (TRM 3.3.8). */
+    return (u->cr & (PL011_CR_UARTEN | PL011_CR_RXE)) == (PL011_CR_UARTEN | PL011_CR_RXE) &&
+           u->rx_count < rx_capacity(u);
+}
+
 size_t pl011_rx_push(struct pl011 *u, const uint8_t *data, size_t len)
 {
     size_t n = 0;
 
+    if ((u->cr & (PL011_CR_UARTEN | PL011_CR_RXE)) != (PL011_CR_UARTEN | PL011_CR_RXE)) {
+        return 0;
+    }
     while (n < len && u->rx_count < rx_capacity(u)) {
         u->rx[(u->rx_head + u->rx_count) % PL011_FIFO_LEN] = data[n++];
         u->rx_count++;
@@ -74,9 +84,11 @@ size_t pl011_rx_push(struct pl011 *u, const uint8_t *data, size_t len)
     if (n > 0) {
         if (u->rx_count >= rx_trigger(u)) {
             u->ris |= PL011_INT_RX;
-        } else {
-            u->ris |= PL011_INT_RT; /* below the trigger level: the timeout reports it */
         }
+        /* The pushed bytes are a burst followed by silence: the receive
+         * timeout (FIFO not empty, no new character for 32 bit periods)
+         * is modelled as expiring at once. */
+        u->ris |= PL011_INT_RT;
         pl011_update_irq(u);
     }
     return n;

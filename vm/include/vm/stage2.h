@@ -223,10 +223,85 @@ uint64_t s2_vtcr(unsigned pa_range);
 bh_error_t s2_map_check(ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights, s2_memtype_t type,
                         unsigned *level);
 
+/* ---- the table tree, for the proofs ----
+ * kva_table(pa): the descriptors of the table at physical address pa, at its
+ * kernel virtual address (the identity phys mapping; see s2_table_entries).
+ * s2_root_ok(r): the root is valid, every table descriptor in it points to a
+ * valid level-2 table, and every table descriptor in those to a valid
+ * level-3 table (512 entries each): the tables the walks follow are memory.
+ * s2_walk_l(r, ipa, l): the table holding the level-l entry for ipa, reached
+ * from the root through table descriptors (meaningful when s2_walk_ok says
+ * the entries on the way are table descriptors). s2_leaf_level_l: the level
+ * of the leaf (block or page) descriptor that maps ipa, 0 if none. */
+/*@ axiomatic KernelVirtualTables {
+      logic s2_desc_t *kva_table(integer pa);
+    }
+    logic integer s2_table_oa(integer d) = (d / 4096) % 0x1000000000 * 4096;
+    logic integer s2_idx_l(integer ipa, integer level) =
+      level == 1 ? (ipa / 1073741824) % 1024 :
+      level == 2 ? (ipa / 2097152) % 512 : (ipa / 4096) % 512;
+    logic integer s2_entries_l(integer level) = level == 1 ? 1024 : 512;
+    predicate s2_is_table_l(integer d) = d % 4 == 3;
+
+    predicate s2_l3_ok{L}(integer pa) = \valid(kva_table(pa) + (0 .. 511));
+    predicate s2_l2_ok{L}(integer pa) =
+      \valid(kva_table(pa) + (0 .. 511)) &&
+      \forall integer i; 0 <= i < 512 && s2_is_table_l(kva_table(pa)[i]) ==>
+        s2_l3_ok(s2_table_oa(kva_table(pa)[i]));
+    predicate s2_root_ok{L}(s2_root_t *r) =
+      \valid(r) &&
+      \forall integer i; 0 <= i < 1024 && s2_is_table_l(r->entry[i]) ==>
+        s2_l2_ok(s2_table_oa(r->entry[i]));
+
+    logic s2_desc_t *s2_walk_l{L}(s2_root_t *r, integer ipa, integer level) =
+      level <= 1 ? &r->entry[0] :
+      level == 2 ? kva_table(s2_table_oa(r->entry[s2_idx_l(ipa, 1)])) :
+      kva_table(s2_table_oa(kva_table(s2_table_oa(r->entry[s2_idx_l(ipa, 1)]))[s2_idx_l(ipa, 2)]));
+    logic s2_desc_t s2_entry_l{L}(s2_root_t *r, integer ipa, integer level) =
+      s2_walk_l(r, ipa, level)[s2_idx_l(ipa, level)];
+    predicate s2_walk_ok{L}(s2_root_t *r, integer ipa, integer level) =
+      (level >= 2 ==> s2_is_table_l(s2_entry_l(r, ipa, 1))) &&
+      (level >= 3 ==> s2_is_table_l(s2_entry_l(r, ipa, 2)));
+    logic integer s2_leaf_level_l{L}(s2_root_t *r, integer ipa) =
+      s2_entry_l(r, ipa, 1) % 4 == 1 ? 1 :
+      s2_entry_l(r, ipa, 1) % 4 != 3 ? 0 :
+      s2_entry_l(r, ipa, 2) % 4 == 1 ? 2 :
+      s2_entry_l(r, ipa, 2) % 4 != 3 ? 0 :
+      s2_entry_l(r, ipa, 3) % 4 == 3 ? 3 : 0;
+*/
+
+/* The descriptors of the table at pa (pa_to_kva; vm/src/s2_kva.c). Not
+ * proved: WP's typed memory model cannot follow the integer-to-pointer cast,
+ * so this contract, which only names the result, is an assumption; what the
+ * walks need of that memory is s2_root_ok, a precondition. */
+/*@ assigns \nothing;
+    ensures \result == kva_table(pa.pa); */
+s2_desc_t *s2_table_entries(paddr_t pa);
+
+/* The physical address of a PageTable object (kva_to_pa; vm/src/s2_kva.c):
+ * assumed, the inverse of s2_table_entries. */
+/*@ assigns \nothing;
+    ensures kva_table(\result.pa) == &t->entry[0]; */
+paddr_t s2_table_pa(const s2_table_t *t);
+
+/* The physical address of a root (kva_to_pa; vm/src/s2_kva.c): assumed. */
+/*@ assigns \nothing;
+    ensures \true; */
+paddr_t s2_root_pa(const s2_root_t *r);
+
 /* ---- address-space operations ---- */
 
 /* Zeroes the root and records the VMID. BH_E_ALIGNMENT if the root is not
  * 8 KiB aligned. */
+/* Contract: on BH_OK the root is all invalid entries, so the tree invariant
+ * s2_root_ok holds from the start. */
+/*@ requires \valid(s) && \valid(root) && \separated(s, root);
+    assigns root->entry[0 .. S2_ROOT_ENTRIES - 1], s->root, s->vmid;
+    ensures \result == BH_OK || \result == BH_E_ALIGNMENT;
+    ensures \result == BH_OK ==>
+      s->root == root && s->vmid == vmid && s2_root_ok(root) &&
+      (\forall integer i; 0 <= i < S2_ROOT_ENTRIES ==> root->entry[i] == 0);
+    ensures \result != BH_OK ==> s->root == \old(s->root) && s->vmid == \old(s->vmid); */
 bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid);
 
 /* Install `table` (zeroed here) as the level-`level` table (2 or 3) covering
@@ -234,11 +309,51 @@ bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid);
  * (table not 4 KiB aligned), BH_E_LOOKUP_FAILED with *missing_level = the level
  * whose table must be installed first, BH_E_MAPPING_EXISTS if a table or a
  * block already covers that range. */
+/* Contract: on BH_OK the table is zeroed and exactly one descriptor of the
+ * tree changed: the invalid level-(`level` - 1) entry for ipa (in the table
+ * the walk reaches) is now a table descriptor for the table. The table must
+ * not be the parent (it is not in the tree yet). On error nothing changed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root) && \valid(table);
+    requires \separated(table, s, s2_walk_l(s->root, ipa.ipa, level - 1) + (0 .. 1023));
+    requires missing_level == \null || \valid(missing_level);
+    requires missing_level == \null ||
+             \separated(missing_level, table, s2_walk_l(s->root, ipa.ipa, level - 1) + (0 .. 1023));
+    assigns table->entry[0 .. S2_TABLE_ENTRIES - 1], *missing_level;
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+    ensures \let e = s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+      \result == BH_OK ==>
+        2 <= level <= 3 && ipa.ipa < 0x10000000000 &&
+        s2_walk_ok{Pre}(s->root, ipa.ipa, level - 1) &&
+        s2_entry_l{Pre}(s->root, ipa.ipa, level - 1) % 2 == 0 &&
+        s2_is_table_l(e) && kva_table(s2_table_oa(e)) == &table->entry[0] &&
+        (\forall integer i; 0 <= i < S2_TABLE_ENTRIES ==> table->entry[i] == 0);
+    ensures \result != BH_OK ==>
+      s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)] ==
+      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1); */
 bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
                             unsigned *missing_level);
 
 /* Unlink the level-`level` table covering `ipa` (whatever it still maps becomes
  * unreachable) and invalidate the VMID. BH_E_NOT_MAPPED if there is none. */
+/* Contract: on BH_OK exactly one descriptor changed: the table descriptor for
+ * ipa at level `level` - 1 (in the table the walk reaches), now 0; *table_pa
+ * (if given) is the table's address. On error nothing changed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires table_pa == \null || \valid(table_pa);
+    requires table_pa == \null ||
+             \separated(table_pa, s, s2_walk_l(s->root, ipa.ipa, level - 1) + (0 .. 1023));
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+    assigns *table_pa;
+    ensures \let e = s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+      \result == BH_OK ==>
+        2 <= level <= 3 && ipa.ipa < 0x10000000000 &&
+        s2_walk_ok{Pre}(s->root, ipa.ipa, level - 1) &&
+        s2_is_table_l(s2_entry_l{Pre}(s->root, ipa.ipa, level - 1)) && e == 0 &&
+        (table_pa != \null ==>
+           table_pa->pa == s2_table_oa(s2_entry_l{Pre}(s->root, ipa.ipa, level - 1)));
+    ensures \result != BH_OK ==>
+      s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)] ==
+      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1); */
 bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t *table_pa);
 
 /* Map `size` (S2_PAGE_SIZE or S2_BLOCK_SIZE) at `ipa` to `pa`. Errors:
@@ -246,15 +361,67 @@ bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t 
  * Device), BH_E_RANGE (ipa or pa beyond the limits), BH_E_ALIGNMENT (ipa or pa
  * not aligned to size), BH_E_LOOKUP_FAILED (+ *missing_level), BH_E_MAPPING_EXISTS
  * (the entry is valid, or a block covers the page: blocks are never split). */
+/* Contract: on BH_OK exactly one descriptor changed, the level-3 (4 KiB) or
+ * level-2 (2 MiB) entry for ipa in the table the walk from the root reaches,
+ * which was invalid and now maps [pa, pa + size) with the rights and memory
+ * type asked for (the fields per s2_encode_leaf); on error, no entry changed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires missing_level == \null || \valid(missing_level);
+    requires missing_level == \null ||
+             \separated(missing_level, s2_walk_l(s->root, ipa.ipa, size == 4096 ? 3 : 2) + (0 .. 1023));
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, size == 4096 ? 3 : 2)[s2_idx_l(ipa.ipa, size == 4096 ? 3 : 2)];
+    assigns *missing_level;
+    ensures \let lv = size == 4096 ? 3 : 2;
+      \let e = s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)];
+      \result == BH_OK ==>
+        (size == 4096 || size == 2097152) && s2_walk_ok{Pre}(s->root, ipa.ipa, lv) &&
+        s2_entry_l{Pre}(s->root, ipa.ipa, lv) % 2 == 0 &&
+        e % 4 == (lv == 3 ? 3 : 1) && (e / 4096) % 0x1000000000 * 4096 == pa.pa &&
+        (e / 4) % 16 == (type == S2_MEM_NORMAL ? 15 : 1) &&
+        (e / 64) % 2 == ((rights & 1) != 0 ? 1 : 0) && (e / 128) % 2 == ((rights & 2) != 0 ? 1 : 0) &&
+        (e / 0x20000000000000) % 4 == ((rights & 4) != 0 ? 0 : 2);
+    ensures \let lv = size == 4096 ? 3 : 2;
+      \result != BH_OK ==>
+        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv); */
 bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights,
                   s2_memtype_t type, unsigned *missing_level);
 
 /* Clear the leaf whose base is `ipa`, invalidate it, return it in *old (may be
  * NULL). BH_E_NOT_MAPPED if no leaf covers ipa, BH_E_ALIGNMENT if ipa is not
  * the base of the leaf that covers it, BH_E_RANGE. */
+/* Contract: on BH_OK exactly one descriptor changed: the leaf that maps ipa
+ * (at the level s2_leaf_level_l says, in the table the walk reaches) is now
+ * 0, ipa is its base, and *old (if given) has the removed descriptor and its
+ * level; on error no entry changed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires old == \null || \valid(old);
+    requires old == \null || \separated(old, s,
+      s2_walk_l(s->root, ipa.ipa, s2_leaf_level_l(s->root, ipa.ipa)) + (0 .. 1023));
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))
+              [s2_idx_l(ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))];
+    assigns *old;
+    ensures \let lv = s2_leaf_level_l{Pre}(s->root, ipa.ipa);
+      \let e = s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)];
+      \result == BH_OK ==>
+        ipa.ipa < 0x10000000000 && lv != 0 && e == 0 &&
+        ipa.ipa % (lv == 1 ? 0x40000000 : lv == 2 ? 0x200000 : 0x1000) == 0 &&
+        (old != \null ==> old->desc == s2_entry_l{Pre}(s->root, ipa.ipa, lv) && old->level == lv &&
+                          old->base.ipa == ipa.ipa);
+    ensures \result == BH_E_NOT_MAPPED ==> s2_leaf_level_l{Pre}(s->root, ipa.ipa) == 0;
+    ensures \let lv = s2_leaf_level_l{Pre}(s->root, ipa.ipa);
+      \result != BH_OK && lv != 0 ==>
+        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv); */
 bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old);
 
 /* Translate any IPA. BH_E_NOT_MAPPED, BH_E_RANGE. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root) && \valid(out);
+    assigns *out;
+    ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_NOT_MAPPED;
+    ensures \result == BH_OK <==>
+      ipa.ipa < 0x10000000000 && s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa) != 0;
+    ensures \result == BH_OK ==>
+      out->desc == s2_entry_l{Pre}(\old(s->root), ipa.ipa, s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa)) &&
+      out->level == s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa); */
 bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out);
 
 #endif

@@ -47,6 +47,9 @@ bh_error_t bh_tcb_write_regs(uint64_t tcb, uint64_t pc, uint64_t sp, uint64_t ar
 bh_error_t bh_tcb_resume(uint64_t tcb);
 bh_error_t bh_tcb_suspend(uint64_t tcb);
 bh_error_t bh_tcb_set_name(uint64_t tcb, const char *name);
+/* Pins the thread (or the vCPU it runs) to physical CPU cpu (0 .. bootinfo ncpus - 1);
+ * BH_E_INVALID_ARGUMENT for a CPU that is not online. Threads start on CPU 0. */
+bh_error_t bh_tcb_set_affinity(uint64_t tcb, uint64_t cpu);
 bh_error_t bh_sc_configure(uint64_t sc, uint64_t budget_us, uint64_t period_us, uint64_t badge);
 
 /* Address spaces. */

@@ -50,6 +50,20 @@ static inline uint64_t bh_syscall_raw(uint64_t nr, uint64_t a0)
     return x0;
 }
 
+/* The physical CPU the caller runs on right now (BH_SYS_DEBUG_CPU): its
+ * index, 0 .. bootinfo ncpus - 1. */
+static inline unsigned bh_debug_cpu(void)
+{
+    register uint64_t x0 __asm__("x0") = 0;
+    register uint64_t x1 __asm__("x1");
+    register uint64_t x8 __asm__("x8") = BH_SYS_DEBUG_CPU;
+    __asm__ volatile("svc #0"
+                     : "+r"(x0), "=r"(x1), "+r"(x8)
+                     :
+                     : "x2", "x3", "x4", "x5", "x6", "x7", "memory");
+    return (unsigned)x1;
+}
+
 static inline uint64_t bh_counter(void)
 {
     uint64_t v;

@@ -9,8 +9,13 @@
  * Transmission is instantaneous: the transmit FIFO is always empty (TXFE=1,
  * BUSY=0, TXFF=0) and each write to UARTDR passes the FIFO through the
  * transmit trigger level, so TXRIS is set on every write (cleared by ICR).
- * The receive timeout is modelled as immediate: RTRIS is set whenever
- * characters arrive and stay below the trigger level. Baud rate, line
+ * Receiving follows the TRM: characters are taken only while UARTCR.UARTEN
+ * and RXE are set, into the 16-entry FIFO (one holding register with
+ * LCR_H.FEN clear); RXRIS rises when the FIFO reaches the IFLS trigger level
+ * and clears when reads take it below; the receive timeout is modelled as
+ * expiring at once after each push (a burst, then silence), so RTRIS is set
+ * while characters wait and clears when the FIFO empties or through UARTICR.
+ * A full FIFO takes no more: the VMM keeps the rest (no overrun). Baud rate, line
  * control and DMA registers are stored and read back but have no effect;
  * output is not gated on UARTEN/TXE (early consoles write before enabling).
  */
@@ -37,6 +42,11 @@
 
 #define PL011_LCRH_FEN (1u << 4)
 
+/* Control register bits. */
+#define PL011_CR_UARTEN (1u << 0)
+#define PL011_CR_TXE    (1u << 8)
+#define PL011_CR_RXE    (1u << 9)
+
 struct pl011 {
     struct conline out;
     struct irq_line irq;
@@ -52,8 +62,11 @@ struct pl011 {
 void pl011_init(struct pl011 *u, const char *guest_name, conline_emit_fn emit, void *emit_ctx,
                 const struct irq_line *irq);
 bool pl011_mmio(void *u, uint64_t offset, unsigned size, bool write, uint64_t *value);
-/* Input for the guest: returns how many bytes fitted in the receive FIFO. */
+/* Input for the guest: returns how many bytes the receive FIFO took (none
+ * while the UART or its receiver is disabled). */
 size_t pl011_rx_push(struct pl011 *u, const uint8_t *data, size_t len);
+/* True if a push now would take at least one byte. */
+bool pl011_rx_ready(const struct pl011 *u);
 /* Emits a pending partial output line. */
 void pl011_flush(struct pl011 *u);
 

@@ -2,7 +2,11 @@
 #ifndef ARCH_MMU_H
 #define ARCH_MMU_H
 
+#include <arch/regs.h>
 #include <kernel/platform.h>
+
+/* The EL2 translation registers, for secondary CPUs to load. */
+extern struct mmu_boot_regs mmu_boot_regs;
 
 /* Builds the EL2 tables for RAM, the kernel image and the devices the
  * platform names, then turns the MMU and caches on. Panics on failure. */
