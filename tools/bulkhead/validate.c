@@ -12,6 +12,8 @@
 
 #include <bulkhead/bootimage.h>
 
+#include <vmm/vmm_info.h>
+
 #include "model.h"
 
 #define GUEST_DEV_BASE 0x08000000ull
@@ -206,6 +208,59 @@ static void check_guest_window(struct bh_diag *d, const char *path, const char *
     }
 }
 
+/*
+ * What one VMM is given (userland/vmm/include/vmm/vmm_info.h) is narrower
+ * than the spec format: the root task would refuse more at boot, so refuse it
+ * here, before anything is written.
+ */
+_Static_assert(VMM_MAX_VCPUS >= BH_SPEC_MAX_VCPUS, "the vcpus range check covers the VMM's limit");
+
+static void check_vmm_limits(const struct bh_model *m, const struct bh_part *p, struct bh_diag *d)
+{
+    if (p->bootargs != NULL && strlen(p->bootargs) <= BH_MAX_BOOTARGS &&
+        strlen(p->bootargs) >= VMM_BOOTARGS_MAX) {
+        bh_diag_add(d, p->path, "bootargs",
+                    "is %zu characters long; a VM's VMM passes at most %u to the guest; shorten "
+                    "it",
+                    strlen(p->bootargs), VMM_BOOTARGS_MAX - 1u);
+    }
+    if (p->nmem > 1) {
+        bh_diag_add(d, p->path, "memory",
+                    "gives %u ranges; a VM's VMM serves exactly one guest memory range; give one "
+                    "base and size",
+                    p->nmem);
+    }
+    if (p->ndisks > 1) {
+        bh_diag_add(d, p->path, "disks",
+                    "names %u disk images; a VM's VMM serves one virtio-blk disk; give one",
+                    p->ndisks);
+    }
+    uint32_t nregs = 0;
+    uint32_t nirqs = 0;
+    for (uint32_t i = 0; i < p->npt; i++) {
+        nregs += p->pt[i].nregs;
+        nirqs += p->pt[i].nirqs;
+    }
+    if (nregs > VMM_MAX_PASSTHROUGH || nirqs > VMM_MAX_PT_IRQS) {
+        bh_diag_add(d, p->path, "passthrough",
+                    "%u MMIO ranges and %u interrupts in all; a VM's VMM describes at most %u "
+                    "ranges and %u interrupts to its guest",
+                    nregs, nirqs, VMM_MAX_PASSTHROUGH, VMM_MAX_PT_IRQS);
+    }
+    uint32_t nch = 0;
+    for (uint32_t c = 0; c < m->nchans; c++) {
+        for (uint32_t e = 0; e < m->chans[c].nends; e++) {
+            const char *who = m->chans[c].ends[e].partition;
+            nch += who != NULL && strcmp(who, p->name) == 0;
+        }
+    }
+    if (nch > VMM_MAX_CHANNELS) {
+        bh_diag_add(d, p->path, NULL,
+                    "is an end of %u channels; a VM's VMM serves at most %u; join fewer channels",
+                    nch, VMM_MAX_CHANNELS);
+    }
+}
+
 static void check_vm(struct bh_model *m, struct bh_part *p, struct bh_diag *d, uint64_t *need)
 {
     const struct bh_platform *pl = &m->plat;
@@ -214,6 +269,7 @@ static void check_vm(struct bh_model *m, struct bh_part *p, struct bh_diag *d, u
                     "is %zu characters long; the guest command line takes at most %u",
                     strlen(p->bootargs), BH_MAX_BOOTARGS);
     }
+    check_vmm_limits(m, p, d);
     if (p->vcpus == 0 || p->vcpus > BH_SPEC_MAX_VCPUS) {
         bh_diag_add(d, p->path, "vcpus", "%u vCPUs is out of range; expected 1 to %u", p->vcpus,
                     BH_SPEC_MAX_VCPUS);
