@@ -1,4 +1,4 @@
-/* Object sizes and capability containers. */
+/* Object sizes (the capability containers are in cap_kva.c: pa_to_kva). */
 #include <caps/cap.h>
 #include <kernel/phys.h>
 
@@ -57,22 +57,4 @@ uint32_t cap_object_size_bits(cap_t c)
     }
     /*@ assert user_bits <= 63; */
     return caps_object_size_bits(t, user_bits);
-}
-
-bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count)
-{
-    bh_objtype_t t = cap_type(c);
-    if (t == BH_OBJ_CNODE) {
-        *first = (cte_t *)pa_to_kva(cap_obj(c));
-        *count = 1ull << cap_cnode_radix(c);
-        return true;
-    }
-    if (t == BH_OBJ_TCB) {
-        *first = (cte_t *)pa_to_kva(cap_obj(c));
-        *count = BH_TCB_CAP_SLOTS;
-        return true;
-    }
-    *first = NULL;
-    *count = 0u;
-    return false;
 }

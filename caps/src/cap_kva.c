@@ -12,3 +12,21 @@ cte_t *cap_cnode_slots(cap_t c)
 {
     return (cte_t *)pa_to_kva(cap_obj(c));
 }
+
+bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count)
+{
+    bh_objtype_t t = cap_type(c);
+    if (t == BH_OBJ_CNODE) {
+        *first = (cte_t *)pa_to_kva(cap_obj(c));
+        *count = 1ull << cap_cnode_radix(c);
+        return true;
+    }
+    if (t == BH_OBJ_TCB) {
+        *first = (cte_t *)pa_to_kva(cap_obj(c));
+        *count = BH_TCB_CAP_SLOTS;
+        return true;
+    }
+    *first = NULL;
+    *count = 0u;
+    return false;
+}

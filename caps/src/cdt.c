@@ -23,7 +23,8 @@ bool cdt_same_object(cap_t a, cap_t b)
 
 /* Is the object of b inside the region of untyped a? */
 /*@ assigns \nothing;
-    ensures \result ==> !cap_null_l(b); */
+    ensures \result ==> !cap_null_l(b);
+    ensures \result ==> cap_type_l(b) != BH_OBJ_IRQ_CONTROL && cap_type_l(b) != BH_OBJ_IRQ_HANDLER; */
 static bool ut_covers(cap_t a, cap_t b)
 {
     bh_objtype_t tb = cap_type(b);

@@ -186,7 +186,10 @@ bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
 
 /* First non-empty slot other than self inside the object c refers to, if c
  * refers to a capability container (CNode, TCB). */
-static cte_t *other_nonempty_slot(cap_t c, const cte_t *self)
+/*@ assigns \nothing;
+    ensures \result == \null ||
+      (\valid(\result) && cdt_slot(\result) && \result != self && !cap_null_l(\result->cap)); */
+static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
 {
     cte_t *base;
     uint64_t n;
@@ -194,6 +197,8 @@ static cte_t *other_nonempty_slot(cap_t c, const cte_t *self)
         return NULL;
     }
     /*@ loop invariant 0 <= i <= n;
+        loop invariant \valid(base + (0 .. n - 1));
+        loop invariant \forall integer k; 0 <= k < n ==> cdt_slot(base + k);
         loop assigns i;
         loop variant n - i; */
     for (uint64_t i = 0u; i < n; i++) {
@@ -202,6 +207,26 @@ static cte_t *other_nonempty_slot(cap_t c, const cte_t *self)
         }
     }
     return NULL;
+}
+
+/* The removal that every deletion ends in: unlink the slot from the
+ * derivation tree, empty it, then run the hooks (finalise.h), which touch no
+ * capability slot. Nothing else of the tree changes. */
+/*@ requires cte_linked(cur);
+    requires !cap_null_l(cur->cap);
+    assigns *cur, cur->prev->next, cur->next->prev, bh_kobj_state;
+    ensures \old(cur->prev) != \null ==> \old(cur->prev)->next == \old(cur->next);
+    ensures \old(cur->next) != \null ==> \old(cur->next)->prev == \old(cur->prev);
+    ensures \old(cur->prev) != \null ==> \old(cur->prev)->prev == \old(cur->prev->prev) &&
+                                         \old(cur->prev)->cap == \old(cur->prev->cap);
+    ensures \old(cur->next) != \null ==> \old(cur->next)->next == \old(cur->next->next) &&
+                                         \old(cur->next)->cap == \old(cur->next->cap);
+    ensures cur->prev == \null && cur->next == \null && cap_null_l(cur->cap); */
+static void remove_now(cte_t *cur, bool last)
+{
+    cap_t c = cur->cap;
+    cdt_remove(cur);
+    caps_cap_removed(c, last);
 }
 
 /*
@@ -218,12 +243,19 @@ static cte_t *other_nonempty_slot(cap_t c, const cte_t *self)
  * Every swap makes one more container hold its own last capability, and every
  * removal removes a capability, so repeated steps terminate.
  */
+/*@ requires cdt_wf;
+    requires cdt_slot(target) && \valid(target) && !cap_null_l(target->cap);
+    ensures \result == BH_OK || (\result == BH_E_RANGE && !rotate); */
 static bh_error_t delete_step(cte_t *target, bool rotate)
 {
     cte_t *chain[CAPS_DELETE_CHAIN_MAX];
     uint32_t depth = 1u;
     chain[0] = target;
     /*@ loop invariant 1 <= depth <= CAPS_DELETE_CHAIN_MAX;
+        loop invariant \forall integer k; 0 <= k < depth ==>
+          cdt_slot(chain[k]) && \valid(chain[k]) && !cap_null_l(chain[k]->cap);
+        loop invariant depth >= 2 ==> chain[depth - 1] != chain[depth - 2];
+        loop assigns depth, chain[1 .. CAPS_DELETE_CHAIN_MAX - 1];
         loop variant CAPS_DELETE_CHAIN_MAX - depth; */
     while (true) {
         cte_t *cur = chain[depth - 1u];
@@ -234,9 +266,7 @@ static bh_error_t delete_step(cte_t *target, bool rotate)
             inner = other_nonempty_slot(cur->cap, cur);
         }
         if (inner == NULL) {
-            cap_t c = cur->cap;
-            cdt_remove(cur);
-            caps_cap_removed(c, last);
+            remove_now(cur, last);
             return BH_OK;
         }
         /*@ loop invariant 0 <= j <= depth;
@@ -255,6 +285,7 @@ static bh_error_t delete_step(cte_t *target, bool rotate)
             cdt_swap(chain[depth - 2u], cur);
             return BH_OK;
         }
+        /*@ assert inner != cur; */
         chain[depth] = inner;
         depth++;
     }
@@ -283,6 +314,7 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget)
     requires slot->next == \null || \separated(slot, slot->next);
     assigns slot->cap;
     ensures !\result ==> !cap_null_l(slot->cap) && slot->next != \null && slot->cap == \old(slot->cap);
+    ensures !\result ==> cdt_parent_l(slot->cap, slot->next->cap);
     ensures \result && cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
       ut_free_l(slot->cap) == 0 && slot->cap.w0 == \old(slot->cap.w0) &&
       slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;

@@ -70,6 +70,11 @@ _Static_assert(sizeof(cte_t) == (1u << BH_SLOT_SIZE_BITS), "slot size is ABI");
     axiomatic KernelVirtualSlots {
       logic cte_t *kva_slots(integer pa);
     }
+    // The capability slots of the kernel (boot slots, the slots of CNode and
+    // TCB objects): an uninterpreted set; slots never overlap (cdt_wf).
+    axiomatic CapabilitySlots {
+      predicate cdt_slot(cte_t *s);
+    }
     logic cte_t *cnode_slots_l(cap_t c) = kva_slots(cap_obj_l(c));
     predicate valid_cnode{L}(cap_t c) =
       cap_type_l(c) == BH_OBJ_CNODE &&
@@ -341,7 +346,14 @@ uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits);
 uint32_t cap_object_size_bits(cap_t c);
 
 /* Capability slots inside the object a capability refers to (CNode slots, the
- * TCB's slots). Returns false if the object holds no capabilities. */
+ * TCB's slots). Returns false if the object holds no capabilities. Defined in
+ * cap_kva.c (pa_to_kva): its contract is an assumption — the container's
+ * slots are valid capability slots (cdt_slot). */
+/*@ requires \valid(first) && \valid(count) && \separated(first, count);
+    assigns *first, *count;
+    ensures \result ==> \valid(*first + (0 .. *count - 1)) &&
+      (\forall integer i; 0 <= i < *count ==> cdt_slot(*first + i));
+    ensures !\result ==> *count == 0; */
 bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count);
 
 #endif

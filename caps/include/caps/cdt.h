@@ -20,6 +20,31 @@
 
 #include <caps/cap.h>
 
+/* Local well-formedness of the list at slot s (what unlinking s needs): s
+ * and its neighbours are valid, distinct slots. The global invariant of the
+ * tree is that every non-empty slot is cte_linked and its links are mutual
+ * (s->prev->next == s, s->next->prev == s): cdt_linked_at. */
+/*@ predicate cte_linked{L}(cte_t *s) =
+      \valid{L}(s) &&
+      (\at(s->prev, L) == \null || (\valid{L}(\at(s->prev, L)) && \separated(\at(s->prev, L), s))) &&
+      (\at(s->next, L) == \null || (\valid{L}(\at(s->next, L)) && \separated(\at(s->next, L), s))) &&
+      (\at(s->prev, L) == \null || \at(s->next, L) == \null ||
+       \separated(\at(s->prev, L), \at(s->next, L)));
+    predicate cdt_linked_at{L}(cte_t *s) =
+      cte_linked{L}(s) &&
+      (\at(s->prev, L) == \null || \at(s->prev->next, L) == s) &&
+      (\at(s->next, L) == \null || \at(s->next->prev, L) == s);
+    // The global link invariant (assumed, not yet preserved by a proof):
+    // capability slots never overlap, and every non-empty one has valid,
+    // distinct, mutual links to other capability slots.
+    predicate cdt_wf{L} =
+      (\forall cte_t *a, *b; cdt_slot(a) && cdt_slot(b) && a != b ==> \separated(a, b)) &&
+      (\forall cte_t *s; cdt_slot(s) && \valid{L}(s) && !cap_null_l(\at(s->cap, L)) ==>
+         cdt_linked_at{L}(s) &&
+         (\at(s->prev, L) == \null || cdt_slot(\at(s->prev, L))) &&
+         (\at(s->next, L) == \null || cdt_slot(\at(s->next, L))));
+*/
+
 /* Same object: same type and address (IRQHandler: same interrupt). Untyped
  * capabilities cannot be copied, so each is its own object. */
 /*@ assigns \nothing;
@@ -27,17 +52,33 @@
     ensures \result ==> !cap_null_l(a) && cap_type_l(a) != BH_OBJ_UNTYPED; */
 bool cdt_same_object(cap_t a, cap_t b);
 
+/* What the computed parent relation implies about the two capabilities
+ * (types only; the object/region/badge conditions are not modelled): both
+ * are non-empty; an Untyped's children are memory objects (no IRQ
+ * capabilities), IRQControl's are IRQ capabilities, any other capability's
+ * are of its own type. */
+/*@ predicate cdt_parent_l(cap_t a, cap_t b) =
+      !cap_null_l(a) && !cap_null_l(b) &&
+      (cap_type_l(a) == BH_OBJ_UNTYPED ?
+         (cap_type_l(b) != BH_OBJ_IRQ_CONTROL && cap_type_l(b) != BH_OBJ_IRQ_HANDLER) :
+       cap_type_l(a) == BH_OBJ_IRQ_CONTROL ?
+         (cap_type_l(b) == BH_OBJ_IRQ_HANDLER || cap_type_l(b) == BH_OBJ_IRQ_CONTROL) :
+         cap_type_l(b) == cap_type_l(a));
+*/
+
 /* Would b, following a on the list, be a descendant of a? */
 /*@ requires \valid_read(a) && \valid_read(b);
     assigns \nothing;
-    ensures !cap_null_l(a->cap) || !\result; */
+    ensures !cap_null_l(a->cap) || !\result;
+    ensures \result ==> cdt_parent_l(a->cap, b->cap); */
 bool cdt_is_parent_of(const cte_t *a, const cte_t *b);
 
 /* Does the slot's capability have a descendant? */
 /*@ requires \valid_read(s);
     requires s->next == \null || \valid_read(s->next);
     assigns \nothing;
-    ensures \result ==> s->next != \null; */
+    ensures \result ==> s->next != \null;
+    ensures \result ==> cdt_parent_l(s->cap, s->next->cap); */
 bool cdt_has_children(const cte_t *s);
 
 /* Is the slot the last capability to its object? */
