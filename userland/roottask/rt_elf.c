@@ -9,17 +9,6 @@
 
 #define PAGE 4096ull
 
-static bool fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    (void)bh_vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 static uint64_t page_down(uint64_t v)
 {
     return v & ~(PAGE - 1);
@@ -35,17 +24,18 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
 {
     struct elf64_ehdr eh;
     if (size < sizeof(eh)) {
-        return fail(err, errlen, "%lu bytes is too small for an ELF header", (unsigned long)size);
+        return bh_fail(err, errlen, "%lu bytes is too small for an ELF header",
+                       (unsigned long)size);
     }
     memcpy(&eh, data, sizeof(eh));
     if (memcmp(eh.ident, "\177ELF", 4) != 0 || eh.ident[4] != 2 || eh.ident[5] != 1 ||
         eh.type != ELF_ET_EXEC || eh.machine != ELF_EM_AARCH64) {
-        return fail(err, errlen, "not an ELF64 little-endian AArch64 executable");
+        return bh_fail(err, errlen, "not an ELF64 little-endian AArch64 executable");
     }
     if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phoff > size ||
         (uint64_t)eh.phnum * sizeof(struct elf64_phdr) > size - eh.phoff) {
-        return fail(err, errlen, "program headers (offset %lu, %u entries) lie outside the file",
-                    (unsigned long)eh.phoff, eh.phnum);
+        return bh_fail(err, errlen, "program headers (offset %lu, %u entries) lie outside the file",
+                       (unsigned long)eh.phoff, eh.phnum);
     }
     memset(out, 0, sizeof(*out));
     out->entry = eh.entry;
@@ -57,29 +47,30 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
             continue;
         }
         if (out->nsegs == RT_ELF_MAX_SEGMENTS) {
-            return fail(err, errlen, "more than %u loadable segments", RT_ELF_MAX_SEGMENTS);
+            return bh_fail(err, errlen, "more than %u loadable segments", RT_ELF_MAX_SEGMENTS);
         }
         if (ph.filesz > ph.memsz || ph.offset > size || ph.filesz > size - ph.offset) {
-            return fail(err, errlen, "segment %u (offset %lu, %lu bytes) lies outside the file", i,
-                        (unsigned long)ph.offset, (unsigned long)ph.filesz);
+            return bh_fail(err, errlen, "segment %u (offset %lu, %lu bytes) lies outside the file",
+                           i, (unsigned long)ph.offset, (unsigned long)ph.filesz);
         }
         if (ph.vaddr < lo || ph.vaddr > hi || ph.memsz > hi - ph.vaddr) {
-            return fail(err, errlen,
-                        "segment %u at 0x%lx (+0x%lx) is outside the program area 0x%lx-0x%lx", i,
-                        (unsigned long)ph.vaddr, (unsigned long)ph.memsz, (unsigned long)lo,
-                        (unsigned long)hi);
+            return bh_fail(err, errlen,
+                           "segment %u at 0x%lx (+0x%lx) is outside the program area 0x%lx-0x%lx",
+                           i, (unsigned long)ph.vaddr, (unsigned long)ph.memsz, (unsigned long)lo,
+                           (unsigned long)hi);
         }
         if ((ph.flags & (ELF_PF_W | ELF_PF_X)) == (ELF_PF_W | ELF_PF_X)) {
-            return fail(err, errlen, "segment %u at 0x%lx is writable and executable (W^X)", i,
-                        (unsigned long)ph.vaddr);
+            return bh_fail(err, errlen, "segment %u at 0x%lx is writable and executable (W^X)", i,
+                           (unsigned long)ph.vaddr);
         }
         /* Each segment gets its own pages: rights are per page. */
         for (uint32_t k = 0; k < out->nsegs; k++) {
             const struct rt_segment *o = &out->segs[k];
             if (page_down(ph.vaddr) < page_up(o->vaddr + o->memsz) &&
                 page_down(o->vaddr) < page_up(ph.vaddr + ph.memsz)) {
-                return fail(err, errlen, "segment %u at 0x%lx shares a page with another segment",
-                            i, (unsigned long)ph.vaddr);
+                return bh_fail(err, errlen,
+                               "segment %u at 0x%lx shares a page with another segment", i,
+                               (unsigned long)ph.vaddr);
             }
         }
         struct rt_segment *s = &out->segs[out->nsegs++];
@@ -94,11 +85,11 @@ bool rt_elf_parse(const void *data, uint64_t size, uint64_t lo, uint64_t hi, str
         }
     }
     if (out->nsegs == 0) {
-        return fail(err, errlen, "no loadable segment");
+        return bh_fail(err, errlen, "no loadable segment");
     }
     if (!entry_ok) {
-        return fail(err, errlen, "entry point 0x%lx is not in an executable segment",
-                    (unsigned long)eh.entry);
+        return bh_fail(err, errlen, "entry point 0x%lx is not in an executable segment",
+                       (unsigned long)eh.entry);
     }
     return true;
 }

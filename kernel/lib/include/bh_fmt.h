@@ -7,6 +7,7 @@
 #define BH_LIB_FMT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*bh_fmt_sink)(char c, void *ctx);
@@ -19,5 +20,9 @@ size_t bh_vformat(bh_fmt_sink sink, void *ctx, const char *fmt, va_list ap);
 size_t bh_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Writes an error message into err (bh_snprintf) and returns false, so a
+ * checker can `return bh_fail(err, len, ...)`. */
+bool bh_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

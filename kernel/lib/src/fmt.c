@@ -204,3 +204,12 @@ size_t bh_snprintf(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+bool bh_fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)bh_vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return false;
+}
