@@ -149,7 +149,7 @@ def main():
     repo = os.path.dirname(here)
     includes = sorted(
         os.path.join(repo, d, "include")
-        for d in ["caps", "vm", "kernel", "kernel/core", "kernel/arch/aarch64"]
+        for d in ["caps", "vm", "kernel", "kernel/core", "kernel/lib", "kernel/arch/aarch64"]
         if os.path.isdir(os.path.join(repo, d, "include"))
     )
     # kernel/types.h and bulkhead/ipc.h are force-included so the accessors

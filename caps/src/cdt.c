@@ -81,6 +81,14 @@ bool cdt_is_last(const cte_t *s)
     return true;
 }
 
+bool cdt_links_distinct(cte_t *s)
+{
+    if (s->prev == s || s->next == s) {
+        return false;
+    }
+    return s->prev == NULL || s->prev != s->next;
+}
+
 void cdt_insert_root(cte_t *dest, cap_t cap)
 {
     BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
@@ -93,33 +101,101 @@ void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap)
 {
     BH_ASSERT(src != dest && !cap_is_null(src->cap));
     BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
-    dest->cap = cap;
+    /*@ for keeps_wf: assert h_src: cdt_link_ok(src); */
+    /*@ for keeps_wf: assert h_p: src->prev != \null ==> cdt_at(src->prev) &&
+          cdt_link_ok(src->prev) && \separated(src->prev, dest) && \separated(src->prev, src); */
+    /*@ for keeps_wf: assert h_n: src->next != \null ==> cdt_at(src->next) &&
+          cdt_link_ok(src->next) && \separated(src->next, dest) && \separated(src->next, src); */
+    /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
+          (s != src ==> \separated(s, src)) && (s != dest ==> \separated(s, dest)) &&
+          (src->next != \null && s != src->next ==> \separated(s, src->next)); */
+    /*@ for keeps_wf: assert h_pn: src->prev != \null && src->next != \null &&
+          src->prev != src->next ==> \separated(src->prev, src->next); */
+    /* Field by field: WP models a struct store as a havoc, which the
+     * provers reason about poorly under the quantified tree invariant. */
+    dest->cap.w0 = cap.w0;
+    dest->cap.w1 = cap.w1;
     dest->prev = src;
     dest->next = src->next;
     if (src->next != NULL) {
         src->next->prev = dest;
     }
     src->next = dest;
+    /*@ for keeps_wf: assert a_src_e: cdt_empty_ok(src); */
+    /*@ for keeps_wf: assert a_src_p: cdt_prev_ok(src); */
+    /*@ for keeps_wf: assert a_src_n: cdt_next_ok(src); */
+    /*@ for keeps_wf: assert a_dest_e: cdt_empty_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_p: cdt_prev_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_n: cdt_next_ok(dest); */
+    /*@ for keeps_wf: assert a_n_e: \at(src->next, Pre) != \null ==> cdt_empty_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_p: \at(src->next, Pre) != \null ==> cdt_prev_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_n: \at(src->next, Pre) != \null ==> cdt_next_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==>
+          s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
+          (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
+    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_empty_ok(s); */
+    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_prev_ok(s); */
+    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_next_ok(s); */
 }
 
+/* The "for keeps_wf" assertions guide the provers through the invariant:
+ * every capability slot's links before (h_all, with the separations the
+ * stores need), then after the stores the slots touched and all others. */
 void cdt_remove(cte_t *slot)
 {
+    /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
+          (s != slot ==> \separated(s, slot)) &&
+          (slot->prev != \null && s != slot->prev ==> \separated(s, slot->prev)) &&
+          (slot->next != \null && s != slot->next ==> \separated(s, slot->next)); */
+    /*@ for keeps_wf: assert h_slot: cdt_link_ok(slot); */
     if (slot->prev != NULL) {
         slot->prev->next = slot->next;
     }
     if (slot->next != NULL) {
         slot->next->prev = slot->prev;
     }
-    slot->cap = cap_null();
+    slot->cap.w0 = 0u; /* field by field, as in cdt_insert_after */
+    slot->cap.w1 = 0u;
     slot->prev = NULL;
     slot->next = NULL;
+    /*@ for keeps_wf: assert a_slot_e: cdt_empty_ok(slot); */
+    /*@ for keeps_wf: assert a_slot_p: cdt_prev_ok(slot); */
+    /*@ for keeps_wf: assert a_slot_n: cdt_next_ok(slot); */
+    /*@ for keeps_wf: assert a_p_e: \at(slot->prev, Pre) != \null ==>
+          cdt_empty_ok(\at(slot->prev, Pre)); */
+    /*@ for keeps_wf: assert a_p_p: \at(slot->prev, Pre) != \null ==>
+          cdt_prev_ok(\at(slot->prev, Pre)); */
+    /*@ for keeps_wf: assert a_p_n: \at(slot->prev, Pre) != \null ==>
+          cdt_next_ok(\at(slot->prev, Pre)); */
+    /*@ for keeps_wf: assert a_n_e: \at(slot->next, Pre) != \null ==>
+          cdt_empty_ok(\at(slot->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_p: \at(slot->next, Pre) != \null ==>
+          cdt_prev_ok(\at(slot->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_n: \at(slot->next, Pre) != \null ==>
+          cdt_next_ok(\at(slot->next, Pre)); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != slot &&
+          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==>
+          s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
+          (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
+    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != slot &&
+          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_empty_ok(s); */
+    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != slot &&
+          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_prev_ok(s); */
+    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != slot &&
+          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_next_ok(s); */
 }
 
 void cdt_move(cte_t *src, cte_t *dest, cap_t cap)
 {
     BH_ASSERT(src != dest && !cap_is_null(src->cap));
     BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
-    dest->cap = cap;
+    /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
+          (s != src ==> \separated(s, src)) && (s != dest ==> \separated(s, dest)) &&
+          (src->prev != \null && s != src->prev ==> \separated(s, src->prev)) &&
+          (src->next != \null && s != src->next ==> \separated(s, src->next)); */
+    /*@ for keeps_wf: assert h_src: cdt_link_ok(src); */
+    dest->cap.w0 = cap.w0; /* field by field, as in cdt_insert_after */
+    dest->cap.w1 = cap.w1;
     dest->prev = src->prev;
     dest->next = src->next;
     if (dest->prev != NULL) {
@@ -128,9 +204,38 @@ void cdt_move(cte_t *src, cte_t *dest, cap_t cap)
     if (dest->next != NULL) {
         dest->next->prev = dest;
     }
-    src->cap = cap_null();
+    src->cap.w0 = 0u;
+    src->cap.w1 = 0u;
     src->prev = NULL;
     src->next = NULL;
+    /*@ for keeps_wf: assert a_src_e: cdt_empty_ok(src); */
+    /*@ for keeps_wf: assert a_src_p: cdt_prev_ok(src); */
+    /*@ for keeps_wf: assert a_src_n: cdt_next_ok(src); */
+    /*@ for keeps_wf: assert a_dest_e: cdt_empty_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_p: cdt_prev_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_n: cdt_next_ok(dest); */
+    /*@ for keeps_wf: assert a_p_e: \at(src->prev, Pre) != \null ==>
+          cdt_empty_ok(\at(src->prev, Pre)); */
+    /*@ for keeps_wf: assert a_p_p: \at(src->prev, Pre) != \null ==>
+          cdt_prev_ok(\at(src->prev, Pre)); */
+    /*@ for keeps_wf: assert a_p_n: \at(src->prev, Pre) != \null ==>
+          cdt_next_ok(\at(src->prev, Pre)); */
+    /*@ for keeps_wf: assert a_n_e: \at(src->next, Pre) != \null ==>
+          cdt_empty_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_p: \at(src->next, Pre) != \null ==>
+          cdt_prev_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_n_n: \at(src->next, Pre) != \null ==>
+          cdt_next_ok(\at(src->next, Pre)); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != src && s != dest &&
+          s != \at(src->prev, Pre) && s != \at(src->next, Pre) ==>
+          s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
+          (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
+    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != src && s != dest &&
+          s != \at(src->prev, Pre) && s != \at(src->next, Pre) ==> cdt_empty_ok(s); */
+    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != src && s != dest &&
+          s != \at(src->prev, Pre) && s != \at(src->next, Pre) ==> cdt_prev_ok(s); */
+    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != src && s != dest &&
+          s != \at(src->prev, Pre) && s != \at(src->next, Pre) ==> cdt_next_ok(s); */
 }
 
 void cdt_swap(cte_t *a, cte_t *b)

@@ -16,7 +16,9 @@ static uint32_t rights_and(uint32_t have, uint32_t mask)
 /*@ requires \valid(out);
     assigns *out;
     ensures \result == BH_OK ==> cap_rights_l(*out) == cap_rights_l(c);
-    ensures \result == BH_OK ==> cap_type_l(*out) == cap_type_l(c) && cap_type_l(c) != 0; */
+    ensures \result == BH_OK ==> cap_type_l(*out) == cap_type_l(c) && cap_type_l(c) != 0;
+    ensures \result == BH_OK ==> out->w0 / 65536 == c.w0 / 65536;
+    ensures \result == BH_OK && cap_type_l(c) == BH_OBJ_CNODE ==> out->w1 == c.w1; */
 static bh_error_t derive(cap_t c, cap_t *out)
 {
     bh_objtype_t t = cap_type(c);
@@ -90,13 +92,6 @@ static bh_error_t check_slots(const cte_t *src, const cte_t *dest)
     return BH_OK;
 }
 
-/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
-    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
-    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
-    assigns *dest, src->next, src->next->prev;
-    ensures \result == BH_OK ==>
-        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
-    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
 {
     cap_t c;
@@ -107,15 +102,18 @@ bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
     if (e != BH_OK) {
         return e;
     }
+    if (src->next == src) {
+        return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
     c = cap_set_rights(c, rights_and(cap_rights(c), rights_mask));
     cdt_insert_after(src, dest, c);
     return BH_OK;
 }
 
-/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
-    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
-    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
     assigns *dest, src->next, src->next->prev;
+    ensures cdt_wf;
     ensures \result == BH_OK ==>
         cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
     ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
@@ -131,6 +129,9 @@ bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t dat
     if (e == BH_OK) {
         e = apply_data(c, data, &d, &original);
     }
+    if (e == BH_OK && src->next == src) {
+        e = BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
     if (e != BH_OK) {
         return e;
     }
@@ -140,17 +141,18 @@ bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t dat
     return BH_OK;
 }
 
-/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
-    requires src->prev == \null || (\valid(src->prev) && \separated(src->prev, src, dest));
-    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
-    requires src->prev == \null || src->next == \null || \separated(src->prev, src->next);
-    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
     assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures cdt_wf;
     ensures \result == BH_OK ==> dest->cap == \old(src->cap) && cap_null_l(src->cap);
     ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_move(cte_t *src, cte_t *dest)
 {
     bh_error_t e = check_slots(src, dest);
+    if (e == BH_OK && !cdt_links_distinct(src)) {
+        e = BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
     if (e != BH_OK) {
         return e;
     }
@@ -158,12 +160,10 @@ bh_error_t caps_move(cte_t *src, cte_t *dest)
     return BH_OK;
 }
 
-/*@ requires \valid(src) && \valid(dest) && (src == dest || \separated(src, dest));
-    requires src->prev == \null || (\valid(src->prev) && \separated(src->prev, src, dest));
-    requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
-    requires src->prev == \null || src->next == \null || \separated(src->prev, src->next);
-    requires cap_null_l(dest->cap) ==> (dest->prev == \null && dest->next == \null);
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
     assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures cdt_wf;
     ensures \result == BH_OK ==>
       cap_rights_l(dest->cap) == cap_rights_l(\old(src->cap)) &&
       cap_type_l(dest->cap) == cap_type_l(\old(src->cap)) && cap_null_l(src->cap);
@@ -175,6 +175,9 @@ bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
     bh_error_t e = check_slots(src, dest);
     if (e == BH_OK) {
         e = apply_data(src->cap, data, &d, &original);
+    }
+    if (e == BH_OK && !cdt_links_distinct(src)) {
+        e = BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
     }
     if (e != BH_OK) {
         return e;
@@ -212,8 +215,8 @@ static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
 /* The removal that every deletion ends in: unlink the slot from the
  * derivation tree, empty it, then run the hooks (finalise.h), which touch no
  * capability slot. Nothing else of the tree changes. */
-/*@ requires cte_linked(cur);
-    requires !cap_null_l(cur->cap);
+/*@ requires cdt_wf;
+    requires cdt_at(cur) && !cap_null_l(cur->cap) && cdt_distinct(cur);
     assigns *cur, cur->prev->next, cur->next->prev, bh_kobj_state;
     ensures \old(cur->prev) != \null ==> \old(cur->prev)->next == \old(cur->next);
     ensures \old(cur->next) != \null ==> \old(cur->next)->prev == \old(cur->prev);
@@ -221,12 +224,29 @@ static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
                                          \old(cur->prev)->cap == \old(cur->prev->cap);
     ensures \old(cur->next) != \null ==> \old(cur->next)->next == \old(cur->next->next) &&
                                          \old(cur->next)->cap == \old(cur->next->cap);
-    ensures cur->prev == \null && cur->next == \null && cap_null_l(cur->cap); */
+    ensures cur->prev == \null && cur->next == \null && cap_null_l(cur->cap);
+    ensures cdt_wf; */
 static void remove_now(cte_t *cur, bool last)
 {
     cap_t c = cur->cap;
     cdt_remove(cur);
     caps_cap_removed(c, last);
+}
+
+/* Swap two capabilities of a deletion chain (see delete_step), refusing a
+ * list shape that only a cycle in the list can have. */
+/*@ requires cdt_wf;
+    requires cdt_at(a) && cdt_at(b) && a != b;
+    requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    assigns *a, *b, a->prev->next, a->next->prev, b->prev->next, b->next->prev;
+    ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION; */
+static bh_error_t swap_step(cte_t *a, cte_t *b)
+{
+    if (!cdt_links_distinct(a) || !cdt_links_distinct(b)) {
+        return BH_E_ILLEGAL_OPERATION;
+    }
+    cdt_swap(a, b);
+    return BH_OK;
 }
 
 /*
@@ -242,18 +262,23 @@ static void remove_now(cte_t *cur, bool last)
  * last capability to itself: garbage that the revoke of its untyped reclaims.
  * Every swap makes one more container hold its own last capability, and every
  * removal removes a capability, so repeated steps terminate.
+ * The chain never enters keep (revoke: the revoked slot, which may sit inside
+ * one of its own descendants): BH_E_ILLEGAL_OPERATION, nothing changed.
  */
 /*@ requires cdt_wf;
-    requires cdt_slot(target) && \valid(target) && !cap_null_l(target->cap);
-    ensures \result == BH_OK || (\result == BH_E_RANGE && !rotate); */
-static bh_error_t delete_step(cte_t *target, bool rotate)
+    requires cdt_at(target) && !cap_null_l(target->cap);
+    requires keep == \null || (cdt_at(keep) && keep != target);
+    ensures keep != \null ==> keep->cap == \old(keep->cap);
+    ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION ||
+            (\result == BH_E_RANGE && !rotate); */
+static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
 {
     cte_t *chain[CAPS_DELETE_CHAIN_MAX];
     uint32_t depth = 1u;
     chain[0] = target;
     /*@ loop invariant 1 <= depth <= CAPS_DELETE_CHAIN_MAX;
         loop invariant \forall integer k; 0 <= k < depth ==>
-          cdt_slot(chain[k]) && \valid(chain[k]) && !cap_null_l(chain[k]->cap);
+          cdt_at(chain[k]) && !cap_null_l(chain[k]->cap) && chain[k] != keep;
         loop invariant depth >= 2 ==> chain[depth - 1] != chain[depth - 2];
         loop assigns depth, chain[1 .. CAPS_DELETE_CHAIN_MAX - 1];
         loop variant CAPS_DELETE_CHAIN_MAX - depth; */
@@ -266,24 +291,37 @@ static bh_error_t delete_step(cte_t *target, bool rotate)
             inner = other_nonempty_slot(cur->cap, cur);
         }
         if (inner == NULL) {
+            if (!cdt_links_distinct(cur)) {
+                return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+            }
+            /*@ assert keep == \null || \separated(keep, cur); */
             remove_now(cur, last);
+            /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
             return BH_OK;
+        }
+        if (inner == keep) {
+            return BH_E_ILLEGAL_OPERATION;
         }
         /*@ loop invariant 0 <= j <= depth;
             loop assigns j;
             loop variant depth - j; */
         for (uint32_t j = 0u; j < depth; j++) {
             if (chain[j] == inner) {
-                cdt_swap(chain[j], cur);
-                return BH_OK;
+                /*@ assert keep == \null || (\separated(keep, cur) && \separated(keep, chain[j])); */
+                bh_error_t e = swap_step(chain[j], cur);
+                /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+                return e;
             }
         }
         if (depth == CAPS_DELETE_CHAIN_MAX) {
             if (!rotate) {
                 return BH_E_RANGE;
             }
-            cdt_swap(chain[depth - 2u], cur);
-            return BH_OK;
+            /*@ assert keep == \null ||
+                  (\separated(keep, cur) && \separated(keep, chain[depth - 2u])); */
+            bh_error_t e = swap_step(chain[depth - 2u], cur);
+            /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+            return e;
         }
         /*@ assert inner != cur; */
         chain[depth] = inner;
@@ -295,16 +333,18 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;
         loop variant budget - done; */
-    for (uint32_t done = 0u; done < budget; done++) {
+    for (uint32_t done = 0u;; done++) {
         if (cap_is_null(slot->cap)) {
             return BH_OK;
         }
-        bh_error_t e = delete_step(slot, false);
+        if (done == budget) {
+            return BH_E_PREEMPTED;
+        }
+        bh_error_t e = delete_step(slot, false, NULL);
         if (e != BH_OK) {
             return e;
         }
     }
-    return cap_is_null(slot->cap) ? BH_OK : BH_E_PREEMPTED;
 }
 
 /* True when revoke has nothing left to do; resets an untyped's free index
@@ -337,14 +377,21 @@ bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;
         loop variant budget - done; */
-    for (uint32_t done = 0u; done < budget; done++) {
+    for (uint32_t done = 0u;; done++) {
+        if (slot->next == slot) {
+            return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+        }
         if (revoke_done(slot)) {
             return BH_OK;
         }
-        bh_error_t e = delete_step(slot->next, true);
+        if (done == budget) {
+            return BH_E_PREEMPTED;
+        }
+        /* The chain of a step never enters slot: refused when slot is held
+         * inside one of its own descendants. */
+        bh_error_t e = delete_step(slot->next, true, slot);
         if (e != BH_OK) {
             return e;
         }
     }
-    return revoke_done(slot) ? BH_OK : BH_E_PREEMPTED;
 }

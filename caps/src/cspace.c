@@ -87,6 +87,8 @@ bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, 
         /*@ assert index == level_index(node, cptr, bits_left); */
         /*@ assert s == level_slot(node, cptr, bits_left); */
         /*@ assert rest == level_rest(node, bits_left); */
+        /*@ assert 0 <= index < cnode_nslots_l(node); */
+        /*@ assert in_valid_cnode(s); */
         if (rest == 0u) {
             /*@ assert resolves(node, cptr, bits_left, exact, s, 0); */
             /*@ assert resolves(root, cptr, depth, exact, s, 0); */

@@ -70,6 +70,7 @@ static void zero_object(paddr_t obj, uint64_t bytes)
     requires 0 < count <= BH_RETYPE_MAX_COUNT;
     requires \valid(start);
     assigns *start;
+    ensures \result ==> *start == (from + obj_size - 1) / obj_size * obj_size;
     ensures \result ==> *start % obj_size == 0;
     ensures \result ==> from <= *start && *start + count * obj_size <= ut_size;
     ensures \result ==> from < *start + count * obj_size;
@@ -226,6 +227,35 @@ static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user
     return BH_OK;
 }
 
+/* The device flag (bit 14 of w0) of an Untyped or Frame capability; the
+ * capability retype puts into a destination slot: the object of the given
+ * type at obj, original, all rights, not mapped, device iff the untyped is
+ * device memory; w1 is the size bits (Untyped, free index 0) or the radix
+ * (CNode, no guard), else 0. */
+/*@ logic integer cap_device_l(cap_t c) = (c.w0 / 16384) % 2;
+    predicate retyped_cap(cap_t c, integer type, integer obj, integer user_bits, integer device) =
+      cap_type_l(c) == type && cap_rights_l(c) == BH_RIGHTS_ALL && cap_original_l(c) == 1 &&
+      cap_device_l(c) == device && cap_obj_l(c) == obj && cap_mapped_l(c) == 0 &&
+      c.w1 == (type == BH_OBJ_UNTYPED || type == BH_OBJ_CNODE ? user_bits : 0);
+*/
+
+/* The capability for the object at obj. Written as the sum of its fields
+ * (= type | BH_RIGHTS_ALL << 8 | CAP_FLAG_ORIGINAL | device flag |
+ * (obj >> 4) << 16, as cap_make and cap_untyped_new build it). */
+/*@ requires obj % 16 == 0 && obj < 0x10000000000000;
+    requires BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU;
+    requires device == 0 || device == 1;
+    assigns \nothing;
+    ensures retyped_cap(\result, type, obj, user_bits, device); */
+static cap_t retype_cap(bh_objtype_t type, uint64_t obj, uint32_t user_bits, uint64_t device)
+{
+    cap_t c;
+    c.w0 = obj / 16u * 65536u + device * 16384u + 8192u + (uint64_t)BH_RIGHTS_ALL * 256u +
+           (uint64_t)type;
+    c.w1 = (type == BH_OBJ_UNTYPED || type == BH_OBJ_CNODE) ? (uint64_t)user_bits : 0u;
+    return c;
+}
+
 bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t dest_cnode,
                        uint64_t offset, uint64_t count)
 {
@@ -245,24 +275,12 @@ bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t d
     /*@ loop invariant 0 <= i <= count;
         loop variant count - i; */
     for (uint64_t i = 0u; i < count; i++) {
-        paddr_t obj = pa_init(base + i * obj_size);
-        cap_t c;
-        if (type == BH_OBJ_UNTYPED) {
-            c = cap_untyped_new(obj, user_bits, device);
-        } else {
-            if (!device) {
-                zero_object(obj, obj_size);
-            }
-            c = cap_make(type, obj, BH_RIGHTS_ALL, true);
-            if (device) {
-                /* Frames of device memory say so: the kernel never maps them Normal. */
-                c.w0 |= CAP_FLAG_DEVICE;
-            }
-            if (type == BH_OBJ_CNODE) {
-                c.w1 = user_bits; /* radix; no guard */
-            }
+        uint64_t obj = base + i * obj_size;
+        if (type != BH_OBJ_UNTYPED && !device) {
+            zero_object(pa_init(obj), obj_size);
         }
-        cdt_insert_after(prev, &dest[i], c);
+        /* Frames of device memory say so: the kernel never maps them Normal. */
+        cdt_insert_after(prev, &dest[i], retype_cap(type, obj, user_bits, device ? 1u : 0u));
         prev = &dest[i];
     }
     return BH_OK;

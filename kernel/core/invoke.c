@@ -111,30 +111,55 @@ bh_error_t invocation_decode(struct tcb *t, cte_t *target, struct invocation *in
     return BH_OK;
 }
 
-static bh_error_t as_invoke(struct tcb *t, const struct invocation *inv)
+/*
+ * The argument checks of an AddressSpace invocation, in order: the frame or
+ * table capability and two words (va, rights or level) present, a known
+ * method, a table level of 2 or 3.
+ */
+/*@ requires \valid_read(inv);
+    assigns \nothing;
+    ensures inv->ncaps < 1 || inv->len < 2 ==> \result == BH_E_TRUNCATED;
+    ensures inv->ncaps >= 1 && inv->len >= 2 && inv->label != BH_INV_AS_MAP_FRAME &&
+            inv->label != BH_INV_AS_MAP_TABLE ==> \result == BH_E_ILLEGAL_OPERATION;
+    ensures inv->ncaps >= 1 && inv->len >= 2 && inv->label == BH_INV_AS_MAP_TABLE &&
+            inv->mr[1] != 2 && inv->mr[1] != 3 ==> \result == BH_E_INVALID_ARGUMENT;
+    ensures \result == BH_OK <==>
+            inv->ncaps >= 1 && inv->len >= 2 &&
+            (inv->label == BH_INV_AS_MAP_FRAME ||
+             (inv->label == BH_INV_AS_MAP_TABLE && (inv->mr[1] == 2 || inv->mr[1] == 3))); */
+static bh_error_t as_check(const struct invocation *inv)
 {
-    struct address_space *as = as_of(inv->target->cap);
     if (inv->ncaps < 1 || inv->len < 2) {
         return BH_E_TRUNCATED;
     }
-    switch (inv->label) {
-    case BH_INV_AS_MAP_FRAME: {
+    if (inv->label == BH_INV_AS_MAP_FRAME) {
+        return BH_OK;
+    }
+    if (inv->label != BH_INV_AS_MAP_TABLE) {
+        return BH_E_ILLEGAL_OPERATION;
+    }
+    if (inv->mr[1] != 2 && inv->mr[1] != 3) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    return BH_OK;
+}
+
+static bh_error_t as_invoke(struct tcb *t, const struct invocation *inv)
+{
+    struct address_space *as = as_of(inv->target->cap);
+    bh_error_t e = as_check(inv);
+    if (e != BH_OK) {
+        return e; /* nothing called */
+    }
+    if (inv->label == BH_INV_AS_MAP_FRAME) {
         uint64_t missing = 0;
-        bh_error_t e =
-            vspace_map_frame(as, inv->cap_slot[0], inv->mr[0], (uint32_t)inv->mr[1], &missing);
+        e = vspace_map_frame(as, inv->cap_slot[0], inv->mr[0], (uint32_t)inv->mr[1], &missing);
         if (e == BH_E_LOOKUP_FAILED) {
             t->regs.x[2] = missing; /* the level whose table the caller must supply */
         }
         return e;
     }
-    case BH_INV_AS_MAP_TABLE:
-        if (inv->mr[1] != 2 && inv->mr[1] != 3) {
-            return BH_E_INVALID_ARGUMENT;
-        }
-        return vspace_map_table(as, inv->cap_slot[0], inv->mr[0], (unsigned)inv->mr[1]);
-    default:
-        return BH_E_ILLEGAL_OPERATION;
-    }
+    return vspace_map_table(as, inv->cap_slot[0], inv->mr[0], (unsigned)inv->mr[1]);
 }
 
 bh_error_t object_invoke(struct tcb *t, const struct invocation *inv)

@@ -6,6 +6,7 @@
 #include <kernel/ipc.h>
 
 #include <bulkhead/ipc.h>
+#include <caps/cdt.h>
 #include <caps/cnode.h>
 #include <caps/cspace.h>
 #include <kernel/assert.h>
@@ -243,26 +244,99 @@ static uint64_t caps_granted(uint8_t flags, uint64_t mi)
     return bh_msginfo_caps(mi);
 }
 
+/* A word written outside every capability slot (the receiver's IPC buffer,
+ * the unwrapped mask): the derivation tree and the capability spaces stay
+ * as they were. */
+/*@ requires \valid(w);
+    requires cnode_slots_cdt;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, w);
+    assigns *w;
+    ensures *w == v;
+    ensures \old(cdt_wf) ==> cdt_wf;
+    ensures \old(cspace_closed) ==> cspace_closed; */
+static void put_word(uint64_t *w, uint64_t v)
+{
+    *w = v;
+}
+
+/* The copy into the receive slot: a copy of a CNode capability refers to the
+ * same valid CNode, and no other slot changes, so the capability spaces stay
+ * closed. */
+/*@ requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires in_valid_cnode(src) && in_valid_cnode(dst);
+    assigns { *s | cte_t *s; cdt_slot(s) };
+    ensures cdt_wf;
+    ensures cspace_closed; */
+static bh_error_t copy_in(cte_t *src, cte_t *dst)
+{
+    /*@ assert cdt_at(src) && cdt_at(dst); */
+    /*@ assert src_ok: cap_type_l(src->cap) == BH_OBJ_CNODE ==> valid_cnode(src->cap); */
+    /*@ assert dst_ok: cap_type_l(dst->cap) == BH_OBJ_CNODE ==> valid_cnode(dst->cap); */
+    /*@ assert next_ok: src->next == \null || cdt_slot(src->next); */
+    /*@ assert sep: \forall cte_t *x; cdt_slot(x) && x != dst ==> \separated(x, dst); */
+    /*@ assert in_cdt: \forall cap_t c, integer i; valid_cnode(c) && 0 <= i < cnode_nslots_l(c) ==>
+          cdt_slot(cnode_slots_l(c) + i); */
+    bh_error_t e = caps_copy(src, dst, BH_RIGHTS_ALL);
+    /*@ assert frame: \forall cte_t *x; cdt_slot(x) && x != dst ==> x->cap == \at(x->cap, Pre); */
+    /*@ assert err_same: e != BH_OK ==> dst->cap == \at(dst->cap, Pre); */
+    /*@ assert ok_obj: e == BH_OK ==> cap_type_l(dst->cap) == cap_type_l(\at(src->cap, Pre)) &&
+          cap_obj_l(dst->cap) == cap_obj_l(\at(src->cap, Pre)); */
+    /*@ assert ok_cnode: e == BH_OK && cap_type_l(dst->cap) == BH_OBJ_CNODE ==>
+          cnode_slots_l(dst->cap) == cnode_slots_l(\at(src->cap, Pre)) &&
+          cnode_nslots_l(dst->cap) == cnode_nslots_l(\at(src->cap, Pre)); */
+    /*@ assert new_cap: cap_type_l(dst->cap) == BH_OBJ_CNODE ==> valid_cnode(dst->cap); */
+    /*@ assert cnode_frame: \forall cap_t c, integer i;
+          valid_cnode(c) && 0 <= i < cnode_nslots_l(c) && cnode_slots_l(c) + i != dst ==>
+            cnode_slots_l(c)[i].cap == \at(cnode_slots_l(c)[i].cap, Pre); */
+    return e;
+}
+
 /*
  * Capability transfer, only when the sender's endpoint capability had the
  * grant right (checked by the caller before anything moves). A capability to
- * the very endpoint the message came through is "unwrapped": the receiver gets
- * its badge instead. Otherwise it is copied into the receiver's single receive
- * slot; transfer stops at the first capability that cannot go.
+ * the very endpoint the message came through (physical address ep_obj, when
+ * via_ep) is "unwrapped": the receiver gets its badge instead. Otherwise it is
+ * copied into the receiver's single receive slot; transfer stops at the first
+ * capability that cannot go. Capability slots change only through caps_copy
+ * (the derivation tree and cspace_closed are kept); the receiver's IPC buffer
+ * gets badges only.
  */
-static uint64_t transfer_caps(struct tcb *snd, struct bh_ipc_buffer *sb, struct tcb *rcv,
-                              struct bh_ipc_buffer *rb, const struct endpoint *ep, uint64_t count,
-                              uint64_t *unwrapped)
+/*@ requires \valid_read(snd) && \valid_read(rcv) && \valid(unwrapped);
+    requires sb == \null || \valid_read(sb);
+    requires rb == \null || (\valid(rb) && \separated(rb, unwrapped));
+    requires count <= BH_MSG_MAX_CAPS;
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires valid_cnode(snd->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(snd->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires valid_cnode(rcv->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(rcv->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, unwrapped);
+    requires rb == \null || \forall cte_t *s; cdt_slot(s) ==> \separated(s, rb);
+    assigns *unwrapped, rb->caps[0 .. BH_MSG_MAX_CAPS - 1], { *s | cte_t *s; cdt_slot(s) };
+    ensures \result <= count;
+    ensures (sb == \null || rb == \null) ==> \result == 0 && *unwrapped == 0;
+    ensures cdt_wf && cspace_closed; */
+static uint64_t transfer_caps(const struct tcb *snd, const struct bh_ipc_buffer *sb,
+                              const struct tcb *rcv, struct bh_ipc_buffer *rb, bool via_ep,
+                              paddr_t ep_obj, uint64_t count, uint64_t *unwrapped)
 {
     uint64_t done = 0;
     bool slot_used = false;
-    *unwrapped = 0;
-    if (sb == NULL || rb == NULL) {
-        return 0;
-    }
     cap_t sroot = snd->slot[TCB_SLOT_CSPACE].cap;
     cap_t rroot = rcv->slot[TCB_SLOT_CSPACE].cap;
-    for (uint64_t i = 0; i < count && i < BH_MSG_MAX_CAPS; i++) {
+    uint64_t unw = 0;
+    if (sb == NULL || rb == NULL) {
+        put_word(unwrapped, 0);
+        return 0;
+    }
+    /*@ loop invariant 0 <= done <= i <= count;
+        loop invariant cdt_wf && cspace_closed && cnode_slots_cdt;
+        loop invariant valid_cnode(sroot) || cap_type_l(sroot) != BH_OBJ_CNODE;
+        loop invariant valid_cnode(rroot) || cap_type_l(rroot) != BH_OBJ_CNODE;
+        loop assigns i, done, slot_used, unw, rb->caps[0 .. BH_MSG_MAX_CAPS - 1],
+                     { *s | cte_t *s; cdt_slot(s) };
+        loop variant count - i; */
+    for (uint64_t i = 0; i < count; i++) {
         cte_t *src = NULL;
         bh_lookup_fault_t lf;
         uint32_t depth = sb->cap_depth == 0 || sb->cap_depth > 64 ? 64u : (uint32_t)sb->cap_depth;
@@ -271,9 +345,9 @@ static uint64_t transfer_caps(struct tcb *snd, struct bh_ipc_buffer *sb, struct 
             break;
         }
         cap_t c = src->cap;
-        if (ep != NULL && cap_type(c) == BH_OBJ_ENDPOINT && pa_to_kva(cap_obj(c)) == ep) {
-            rb->caps[i] = cap_badge(c);
-            *unwrapped |= 1ull << i;
+        if (via_ep && cap_type(c) == BH_OBJ_ENDPOINT && pa_addr(cap_obj(c)) == pa_addr(ep_obj)) {
+            put_word(&rb->caps[i], cap_badge(c));
+            unw |= 1ull << i;
             done++;
             continue;
         }
@@ -292,12 +366,13 @@ static uint64_t transfer_caps(struct tcb *snd, struct bh_ipc_buffer *sb, struct 
                 e = cspace_lookup(node->cap, rb->recv_index, rdepth, true, &dst, &lf);
             }
         }
-        if (e != BH_OK || caps_copy(src, dst, BH_RIGHTS_ALL) != BH_OK) {
+        if (e != BH_OK || copy_in(src, dst) != BH_OK) {
             break;
         }
         slot_used = true;
         done++;
     }
+    put_word(unwrapped, unw);
     return done;
 }
 
@@ -321,7 +396,7 @@ static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const str
         /* The grant right is checked before any capability moves. */
         uint64_t ncaps = caps_granted(snd->ipc_flags, mi);
         if (ncaps > 0) {
-            caps = transfer_caps(snd, sb, rcv, rb, ep, ncaps, &unwrapped);
+            caps = transfer_caps(snd, sb, rcv, rb, ep != NULL, kva_to_pa(ep), ncaps, &unwrapped);
         }
     }
     rcv->regs.x[0] = BH_OK;

@@ -46,18 +46,40 @@ bool kernel_irq(uint32_t intid)
     return true;
 }
 
-static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
+/*
+ * The argument checks of IRQControl GET, in order: INTID, slot index and
+ * depth and the destination CNode present; an INTID below IRQ_MAX (so
+ * irqs[intid] is in bounds); a CNode.
+ */
+/*@ requires \valid_read(inv);
+    assigns \nothing;
+    ensures inv->len < 3 || inv->ncaps < 1 ==> \result == BH_E_TRUNCATED;
+    ensures inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] >= IRQ_MAX ==> \result == BH_E_RANGE;
+    ensures \result == BH_OK || \result == BH_E_TRUNCATED || \result == BH_E_RANGE ||
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures \result == BH_OK <==> inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] < IRQ_MAX &&
+                                  cap_type_l(inv->cap[0]) == BH_OBJ_CNODE; */
+static bh_error_t irq_get_check(const struct invocation *inv)
 {
     if (inv->len < 3 || inv->ncaps < 1) {
         return BH_E_TRUNCATED;
     }
-    uint64_t intid = inv->mr[0];
-    if (intid >= IRQ_MAX) {
+    if (inv->mr[0] >= IRQ_MAX) {
         return BH_E_RANGE;
     }
     if (cap_type(inv->cap[0]) != BH_OBJ_CNODE) {
         return BH_E_INVALID_CAPABILITY;
     }
+    return BH_OK;
+}
+
+static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
+{
+    bh_error_t ce = irq_get_check(inv);
+    if (ce != BH_OK) {
+        return ce;
+    }
+    uint64_t intid = inv->mr[0];
     cte_t *dst = NULL;
     bh_lookup_fault_t lf;
     uint32_t depth = inv->mr[2] > 64 ? 64u : (uint32_t)inv->mr[2];
@@ -102,6 +124,53 @@ void irq_vcpu_moved(const struct vcpu *v, unsigned cpu)
     }
 }
 
+/* SET_NOTIFICATION: a Notification capability with the right to signal. */
+/*@ requires \valid_read(inv);
+    assigns \nothing;
+    ensures \result == BH_OK || \result == BH_E_INVALID_CAPABILITY;
+    ensures \result == BH_OK <==> inv->ncaps >= 1 &&
+                                  cap_type_l(inv->cap[0]) == BH_OBJ_NOTIFICATION &&
+                                  (cap_rights_l(inv->cap[0]) / BH_RIGHT_WRITE) % 2 == 1; */
+static bh_error_t irq_ntfn_check(const struct invocation *inv)
+{
+    if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_NOTIFICATION ||
+        (cap_rights(inv->cap[0]) / BH_RIGHT_WRITE) % 2u == 0) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return BH_OK;
+}
+
+/*
+ * SET_VCPU, in order: a vCPU capability; the virtual INTID and priority
+ * present; a shared peripheral INTID (32 .. IRQ_MAX-1) and a priority that
+ * fits the list register's 8 bits.
+ */
+/*@ requires \valid_read(inv);
+    assigns \nothing;
+    ensures inv->ncaps < 1 || cap_type_l(inv->cap[0]) != BH_OBJ_VCPU ==>
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures inv->ncaps >= 1 && cap_type_l(inv->cap[0]) == BH_OBJ_VCPU && inv->len < 2 ==>
+            \result == BH_E_TRUNCATED;
+    ensures \result == BH_OK || \result == BH_E_INVALID_CAPABILITY ||
+            \result == BH_E_TRUNCATED || \result == BH_E_RANGE;
+    ensures \result == BH_OK <==> inv->ncaps >= 1 && cap_type_l(inv->cap[0]) == BH_OBJ_VCPU &&
+                                  inv->len >= 2 && 32 <= inv->mr[0] < IRQ_MAX &&
+                                  inv->mr[1] <= 255; */
+static bh_error_t irq_vcpu_check(const struct invocation *inv)
+{
+    if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_VCPU) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    if (inv->len < 2) {
+        return BH_E_TRUNCATED;
+    }
+    /* A passthrough INTID is a shared peripheral interrupt as a guest sees it. */
+    if (inv->mr[0] < 32u || inv->mr[0] >= IRQ_MAX || inv->mr[1] > 255u) {
+        return BH_E_RANGE;
+    }
+    return BH_OK;
+}
+
 bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
 {
     cap_t c = inv->target->cap;
@@ -112,11 +181,12 @@ bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
     if (intid >= IRQ_MAX || !irqs[intid].claimed) {
         return BH_E_INVALID_CAPABILITY;
     }
+    bh_error_t ce;
     switch (inv->label) {
     case BH_INV_IRQ_SET_NOTIFICATION:
-        if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_NOTIFICATION ||
-            (cap_rights(inv->cap[0]) & BH_RIGHT_WRITE) == 0) {
-            return BH_E_INVALID_CAPABILITY;
+        ce = irq_ntfn_check(inv);
+        if (ce != BH_OK) {
+            return ce;
         }
         irqs[intid].ntfn = notification_of(inv->cap[0]);
         irqs[intid].badge = cap_badge(inv->cap[0]);
@@ -125,15 +195,9 @@ bh_error_t irq_invoke(struct tcb *caller, const struct invocation *inv)
         arch_irq_route(intid, caller->sched.affinity);
         return BH_OK;
     case BH_INV_IRQ_SET_VCPU:
-        if (inv->ncaps < 1 || cap_type(inv->cap[0]) != BH_OBJ_VCPU) {
-            return BH_E_INVALID_CAPABILITY;
-        }
-        if (inv->len < 2) {
-            return BH_E_TRUNCATED;
-        }
-        /* A passthrough INTID is a shared peripheral interrupt as a guest sees it. */
-        if (inv->mr[0] < 32u || inv->mr[0] >= IRQ_MAX || inv->mr[1] > 255u) {
-            return BH_E_RANGE;
+        ce = irq_vcpu_check(inv);
+        if (ce != BH_OK) {
+            return ce;
         }
         irqs[intid].vcpu = vcpu_of(inv->cap[0]);
         irqs[intid].vintid = (uint16_t)inv->mr[0];
@@ -173,10 +237,22 @@ void irq_vcpu_destroyed(const struct vcpu *v)
     }
 }
 
+/*@ assigns irqs[0 .. IRQ_MAX - 1].ntfn;
+    ensures \forall integer j; 0 <= j < IRQ_MAX ==>
+              (\old(irqs[j].ntfn) == n ==> irqs[j].ntfn == \null) &&
+              (\old(irqs[j].ntfn) != n ==> irqs[j].ntfn == \old(irqs[j].ntfn)); */
 void irq_notification_destroyed(const struct notification *n)
 {
+    /*@ loop invariant 0 <= i <= IRQ_MAX;
+        loop invariant \forall integer j; 0 <= j < i ==>
+          (\at(irqs[j].ntfn, Pre) == n ==> irqs[j].ntfn == \null) &&
+          (\at(irqs[j].ntfn, Pre) != n ==> irqs[j].ntfn == \at(irqs[j].ntfn, Pre));
+        loop invariant \forall integer j; i <= j < IRQ_MAX ==> irqs[j].ntfn == \at(irqs[j].ntfn, Pre);
+        loop assigns i, irqs[0 .. IRQ_MAX - 1].ntfn;
+        loop variant IRQ_MAX - i; */
     for (unsigned i = 0; i < IRQ_MAX; i++) {
-        if (irqs[i].ntfn == n) {
+        const struct notification *cur = irqs[i].ntfn; /* same type as n */
+        if (cur == n) {
             irqs[i].ntfn = NULL;
         }
     }

@@ -13,6 +13,7 @@
 #include <kernel/ipc.h>
 #include <kernel/object_invoke.h>
 
+/* By path: the proof runner's include path (proofs/wp_runner.py) has no kernel/lib. */
 #include <bh_fmt.h>
 
 static struct sched_thread idle[SCHED_MAX_CPUS]; /* one per CPU, never queued */
@@ -20,6 +21,8 @@ static struct tcb *root;
 static uint64_t freq_hz = 1000000u;
 static uint64_t last_now;
 
+/*@ assigns \nothing;
+    ensures \result == last_now; */
 uint64_t kernel_now_hint(void)
 {
     return last_now;
@@ -37,21 +40,25 @@ void kernel_cpu_start(unsigned cpu, uint64_t now)
     sched_cpu_start(cpu, &idle[cpu], now);
 }
 
+/*@ requires s == \null || (\valid_read(s) && s->cpu < SCHED_MAX_CPUS);
+    assigns \nothing;
+    ensures \result <==> s == \null || s == &idle[s->cpu]; */
 static bool is_idle(const struct sched_thread *s)
 {
-    return s == NULL || s == &idle[s->cpu];
+    if (s == NULL) {
+        return true;
+    }
+    const struct sched_thread *own = &idle[s->cpu]; /* same type as s: a plain comparison */
+    return s == own;
 }
 
-/* Exact for every us up to BH_SCHED_TIME_MAX; UINT64_MAX (refused by the
- * scheduler's range checks) when the result would not fit. */
+/*@ requires freq_hz <= 0xffffffff;
+    assigns \nothing;
+    ensures us * freq_hz / 1000000 <= UINT64_MAX ==> \result == us * freq_hz / 1000000;
+    ensures us * freq_hz / 1000000 > UINT64_MAX ==> \result == UINT64_MAX; */
 uint64_t kernel_us_to_ticks(uint64_t us)
 {
-    uint64_t whole = us / 1000000u;
-    uint64_t part = us % 1000000u;
-    if (whole != 0 && freq_hz > UINT64_MAX / whole) {
-        return UINT64_MAX;
-    }
-    return whole * freq_hz + part * freq_hz / 1000000u;
+    return sc_us_to_ticks(us, freq_hz);
 }
 
 struct tcb *kernel_current(void)
@@ -60,12 +67,18 @@ struct tcb *kernel_current(void)
     return is_idle(s) ? NULL : tcb_from_sched(s);
 }
 
+/*@ requires \valid(t);
+    assigns root, t->is_root;
+    ensures root == t && t->is_root == 1; */
 void kernel_set_root(struct tcb *t)
 {
     root = t;
     t->is_root = 1;
 }
 
+/*@ requires root == \null || \valid_read(root);
+    assigns \nothing;
+    ensures \result <==> root == \null || root->state == TCB_STOPPED; */
 bool kernel_root_stopped(void)
 {
     return root == NULL || root->state == TCB_STOPPED;
@@ -123,6 +136,25 @@ struct tcb *kernel_schedule(uint64_t now, uint64_t *deadline)
 
 /* ---- capability lookup for system calls ---- */
 
+/*
+ * The capability a system call names in x0: looked up in the caller's CSpace
+ * (depth 64, not exact); on failure the fault goes to x2..x4 and nothing else
+ * changes; an empty slot is refused.
+ */
+/*@ requires \valid(t) && \valid(slot) && \separated(t, slot);
+    requires valid_cnode(t->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(t->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires cspace_closed;
+    assigns *slot, t->regs.x[2 .. 4];
+    ensures \result == BH_OK || \result == BH_E_LOOKUP_FAILED ||
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures \result != BH_E_LOOKUP_FAILED ==> t->regs.x[2] == \old(t->regs.x[2]) &&
+            t->regs.x[3] == \old(t->regs.x[3]) && t->regs.x[4] == \old(t->regs.x[4]);
+    ensures \result != BH_E_LOOKUP_FAILED ==> \valid(*slot) &&
+            (\exists integer r; 0 <= r < 64 &&
+             resolves{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre), cptr, 64, 0, *slot, r));
+    ensures \result == BH_OK ==> \valid(*slot) && !cap_null_l((*slot)->cap);
+    ensures \result == BH_E_INVALID_CAPABILITY ==> cap_null_l((*slot)->cap); */
 static bh_error_t lookup(struct tcb *t, uint64_t cptr, cte_t **slot)
 {
     bh_lookup_fault_t lf;
@@ -173,6 +205,47 @@ static void debug_write_buf(struct tcb *t)
     t->regs.x[0] = BH_OK;
 }
 
+/*@ logic integer right_l(cap_t c, integer bit) = (cap_rights_l(c) / bit) % 2; */
+
+/*
+ * Send, NBSend, Call on capability c: the write right first; a Notification
+ * is signalled (not for Call, *ntfn set); else it must be an Endpoint, and
+ * the message carries IPC_GRANT exactly when c has the grant right and
+ * IPC_CALL exactly for Call.
+ */
+/*@ requires \valid(ntfn) && \valid(flags) && \separated(ntfn, flags);
+    assigns *ntfn, *flags;
+    ensures \result == BH_OK || \result == BH_E_INSUFFICIENT_RIGHTS ||
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures right_l(c, BH_RIGHT_WRITE) == 0 <==> \result == BH_E_INSUFFICIENT_RIGHTS;
+    ensures \result == BH_OK <==> right_l(c, BH_RIGHT_WRITE) == 1 &&
+            (cap_type_l(c) == BH_OBJ_ENDPOINT ||
+             (cap_type_l(c) == BH_OBJ_NOTIFICATION && nr != BH_SYS_CALL));
+    ensures \result == BH_OK ==>
+            (*ntfn <==> cap_type_l(c) == BH_OBJ_NOTIFICATION && nr != BH_SYS_CALL);
+    ensures \result == BH_OK && !*ntfn ==> cap_type_l(c) == BH_OBJ_ENDPOINT &&
+            *flags == (right_l(c, BH_RIGHT_GRANT) == 1 ? IPC_GRANT : 0) +
+                      (nr == BH_SYS_CALL ? IPC_CALL : 0); */
+static bh_error_t send_decode(cap_t c, uint64_t nr, bool *ntfn, uint8_t *flags)
+{
+    *ntfn = false;
+    *flags = 0;
+    if ((cap_rights(c) / BH_RIGHT_WRITE) % 2u == 0) {
+        return BH_E_INSUFFICIENT_RIGHTS;
+    }
+    if (cap_type(c) == BH_OBJ_NOTIFICATION && nr != BH_SYS_CALL) {
+        *ntfn = true;
+        return BH_OK;
+    }
+    if (cap_type(c) != BH_OBJ_ENDPOINT) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    /* IPC_GRANT and IPC_CALL are distinct bits: the sum is their union. */
+    *flags = (uint8_t)(((cap_rights(c) / BH_RIGHT_GRANT) % 2u != 0 ? IPC_GRANT : 0u) +
+                       (nr == BH_SYS_CALL ? IPC_CALL : 0u));
+    return BH_OK;
+}
+
 static void do_send(struct tcb *t, uint64_t nr)
 {
     cte_t *s;
@@ -182,41 +255,72 @@ static void do_send(struct tcb *t, uint64_t nr)
         return;
     }
     cap_t c = s->cap;
-    if ((cap_rights(c) & BH_RIGHT_WRITE) == 0) {
-        t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
+    bool ntfn = false;
+    uint8_t flags = 0;
+    e = send_decode(c, nr, &ntfn, &flags);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
         return;
     }
-    if (cap_type(c) == BH_OBJ_NOTIFICATION && nr != BH_SYS_CALL) {
+    if (ntfn) {
         ntfn_signal(notification_of(c), cap_badge(c));
         t->regs.x[0] = BH_OK;
         return;
     }
-    if (cap_type(c) != BH_OBJ_ENDPOINT) {
-        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
-        return;
-    }
-    uint8_t flags = (cap_rights(c) & BH_RIGHT_GRANT) != 0 ? IPC_GRANT : 0;
-    if (nr == BH_SYS_CALL) {
-        flags |= IPC_CALL;
-    }
     ipc_send(t, endpoint_of(c), cap_badge(c), flags, nr != BH_SYS_NBSEND);
+}
+
+/* Recv and Wait: the read right, then an Endpoint or a Notification. */
+/*@ assigns \nothing;
+    ensures right_l(c, BH_RIGHT_READ) == 0 ==> \result == BH_E_INSUFFICIENT_RIGHTS;
+    ensures \result == BH_OK || \result == BH_E_INSUFFICIENT_RIGHTS ||
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures \result == BH_OK <==> right_l(c, BH_RIGHT_READ) == 1 &&
+            (cap_type_l(c) == BH_OBJ_ENDPOINT || cap_type_l(c) == BH_OBJ_NOTIFICATION); */
+static bh_error_t recv_decode(cap_t c)
+{
+    if ((cap_rights(c) / BH_RIGHT_READ) % 2u == 0) {
+        return BH_E_INSUFFICIENT_RIGHTS;
+    }
+    if (cap_type(c) != BH_OBJ_ENDPOINT && cap_type(c) != BH_OBJ_NOTIFICATION) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return BH_OK;
 }
 
 /* Receive on x0 (endpoint: Recv; notification: Wait). */
 static void do_recv(struct tcb *t, cte_t *s, bool blocking)
 {
     cap_t c = s->cap;
-    if ((cap_rights(c) & BH_RIGHT_READ) == 0) {
-        t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
+    bh_error_t e = recv_decode(c);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
         return;
     }
     if (cap_type(c) == BH_OBJ_ENDPOINT) {
         ipc_recv(t, endpoint_of(c), blocking);
-    } else if (cap_type(c) == BH_OBJ_NOTIFICATION) {
-        ntfn_wait(t, notification_of(c), blocking);
     } else {
-        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
+        ntfn_wait(t, notification_of(c), blocking);
     }
+}
+
+/* Signal, Wait, Poll: a Notification; Signal needs the write right (Wait
+ * and Poll go through recv_decode: the read right). */
+/*@ assigns \nothing;
+    ensures cap_type_l(c) != BH_OBJ_NOTIFICATION ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures cap_type_l(c) == BH_OBJ_NOTIFICATION && nr == BH_SYS_SIGNAL &&
+            right_l(c, BH_RIGHT_WRITE) == 0 ==> \result == BH_E_INSUFFICIENT_RIGHTS;
+    ensures \result == BH_OK <==> cap_type_l(c) == BH_OBJ_NOTIFICATION &&
+            (nr == BH_SYS_SIGNAL ==> right_l(c, BH_RIGHT_WRITE) == 1); */
+static bh_error_t signal_decode(cap_t c, uint64_t nr)
+{
+    if (cap_type(c) != BH_OBJ_NOTIFICATION) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    if (nr == BH_SYS_SIGNAL && (cap_rights(c) / BH_RIGHT_WRITE) % 2u == 0) {
+        return BH_E_INSUFFICIENT_RIGHTS;
+    }
+    return BH_OK;
 }
 
 static void do_signal_wait(struct tcb *t, uint64_t nr)
@@ -228,15 +332,12 @@ static void do_signal_wait(struct tcb *t, uint64_t nr)
         return;
     }
     cap_t c = s->cap;
-    if (cap_type(c) != BH_OBJ_NOTIFICATION) {
-        t->regs.x[0] = BH_E_INVALID_CAPABILITY;
+    e = signal_decode(c, nr);
+    if (e != BH_OK) {
+        t->regs.x[0] = e;
         return;
     }
     if (nr == BH_SYS_SIGNAL) {
-        if ((cap_rights(c) & BH_RIGHT_WRITE) == 0) {
-            t->regs.x[0] = BH_E_INSUFFICIENT_RIGHTS;
-            return;
-        }
         ntfn_signal(notification_of(c), cap_badge(c));
         t->regs.x[0] = BH_OK;
         return;

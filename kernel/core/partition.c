@@ -131,6 +131,8 @@ bh_error_t sched_set_schedule(const struct bh_schedule *s, uint64_t now)
     return BH_OK;
 }
 
+/*@ assigns \nothing;
+    ensures \result == schedule_active; */
 bool sched_schedule_active(void)
 {
     return schedule_active;

@@ -265,11 +265,17 @@ static struct sched_thread *choose_in(const struct sched_rq *own, const struct s
 
 /* ---- helpers over the per-CPU state ---- */
 
+/*@ requires self < SCHED_MAX_CPUS;
+    assigns \nothing;
+    ensures \result == &cpus[self]; */
 static struct sched_cpu *me(void)
 {
     return &cpus[self];
 }
 
+/*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
+    assigns \nothing;
+    ensures \result == &cpus[t->cpu]; */
 static struct sched_cpu *home(const struct sched_thread *t)
 {
     BH_ASSERT(t->cpu < SCHED_MAX_CPUS);
@@ -363,6 +369,9 @@ static void release_delete(struct sched_thread *t)
     c->release_count--;
 }
 
+/*@ requires \valid_read(t) && (t->sc == \null || \valid_read(t->sc));
+    assigns \nothing;
+    ensures \result <==> t->sc != \null && t->sc->remaining == 0; */
 static bool out_of_budget(const struct sched_thread *t)
 {
     return t->sc != NULL && t->sc->remaining == 0u;
@@ -456,23 +465,33 @@ void sched_cpu_start(unsigned cpu, struct sched_thread *idle, uint64_t now)
     cpu_reset(&cpus[cpu], idle, now);
 }
 
+/*@ requires 1 <= n <= SCHED_MAX_CPUS;
+    assigns ncpus;
+    ensures ncpus == n; */
 void sched_set_ncpus(unsigned n)
 {
     BH_ASSERT(n >= 1u && n <= SCHED_MAX_CPUS);
     ncpus = n;
 }
 
+/*@ assigns \nothing;
+    ensures \result == ncpus; */
 unsigned sched_ncpus(void)
 {
     return ncpus;
 }
 
+/*@ requires cpu < SCHED_MAX_CPUS;
+    assigns self;
+    ensures self == cpu; */
 void sched_set_self(unsigned cpu)
 {
     BH_ASSERT(cpu < SCHED_MAX_CPUS);
     self = cpu;
 }
 
+/*@ assigns \nothing;
+    ensures \result == self; */
 unsigned sched_self(void)
 {
     return self;
@@ -487,10 +506,16 @@ uint32_t sched_take_kicks(void)
 
 /* Only the CPU whose queues hold t ever runs it (a migration waits for that
  * CPU to let go): one look, O(1). */
+/*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
+    assigns \nothing;
+    ensures \result == (cpus[t->cpu].cur == t && t != cpus[t->cpu].idle ? t->cpu : -1); */
 int sched_running_on(const struct sched_thread *t)
 {
     const struct sched_cpu *c = home(t);
-    return c->cur == t && t != c->idle ? (int)t->cpu : -1;
+    /* As const pointers, the type of t: plain comparisons for the proof. */
+    const struct sched_thread *cur = c->cur;
+    const struct sched_thread *idle = c->idle;
+    return cur == t && t != idle ? (int)t->cpu : -1;
 }
 
 void sched_kick_running(const struct sched_thread *t)
@@ -501,6 +526,11 @@ void sched_kick_running(const struct sched_thread *t)
     }
 }
 
+/*@ requires \valid(t) && partition < BH_SCHED_MAX_PARTITIONS;
+    assigns *t;
+    ensures t->next == \null && t->prev == \null && t->sc == \null;
+    ensures t->prio == prio && t->state == SCHED_INACTIVE && t->partition == partition;
+    ensures t->queue == 0 && t->cpu == 0 && t->affinity == 0; */
 void sched_thread_init(struct sched_thread *t, uint8_t prio, uint16_t partition)
 {
     BH_ASSERT(t != NULL && partition < BH_SCHED_MAX_PARTITIONS);
@@ -645,6 +675,9 @@ struct sched_thread *sched_choose(uint64_t now)
     return t;
 }
 
+/*@ requires self < SCHED_MAX_CPUS;
+    assigns \nothing;
+    ensures \result == cpus[self].cur; */
 struct sched_thread *sched_current(void)
 {
     return me()->cur;
@@ -718,6 +751,8 @@ unsigned sched_tick(uint64_t now)
     return released;
 }
 
+/*@ assigns \nothing;
+    ensures \result == (a < b ? a : b); */
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
     return a < b ? a : b;

@@ -126,3 +126,26 @@ bool sc_replenish(struct sched_context *sc, uint64_t now)
     sc->remaining = sc->budget;
     return true;
 }
+
+uint64_t sc_us_to_ticks(uint64_t us, uint64_t freq_hz)
+{
+    uint64_t whole = us / 1000000u;
+    uint64_t part = us % 1000000u;
+    /*@ assert us == whole * 1000000 + part && part < 1000000; */
+    /*@ assert whole != 0 && whole * freq_hz <= UINT64_MAX ==> freq_hz <= UINT64_MAX / whole; */
+    /*@ assert us * freq_hz == whole * 1000000 * freq_hz + part * freq_hz; */
+    /*@ assert (whole * 1000000 * freq_hz + part * freq_hz) / 1000000 ==
+               whole * freq_hz + part * freq_hz / 1000000; */
+    if (whole != 0 && freq_hz > UINT64_MAX / whole) {
+        return UINT64_MAX;
+    }
+    /*@ assert whole * freq_hz <= UINT64_MAX; */
+    /*@ assert part * freq_hz < 1000000 * 0x100000000; */
+    uint64_t hi = whole * freq_hz;
+    uint64_t lo = part * freq_hz / 1000000u;
+    /* Both parts fit; their sum may not (a budget just below the limit). */
+    if (hi > UINT64_MAX - lo) {
+        return UINT64_MAX;
+    }
+    return hi + lo;
+}

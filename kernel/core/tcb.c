@@ -7,6 +7,7 @@
 #include <kernel/object_invoke.h>
 #include <kernel/vcpu.h>
 
+/* By path: the proof runner's include path (proofs/wp_runner.py) has no kernel/lib. */
 #include <bh_fmt.h>
 
 void tcb_stop(struct tcb *t, uint64_t status)
@@ -40,14 +41,36 @@ static bh_error_t set_slot(struct tcb *t, unsigned slot, cte_t *src, bh_objtype_
     return caps_copy(src, dst, BH_RIGHTS_ALL);
 }
 
-static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invocation *inv)
+/*@ predicate ipcbuf_ok_l(integer va) =
+      va == 0 || (va % 8 == 0 && va % BH_PAGE_SIZE + sizeof(struct bh_ipc_buffer) <= BH_PAGE_SIZE);
+    predicate space_ok_l(integer ty, integer vcpu) =
+      (ty == BH_OBJ_ADDRESS_SPACE || ty == BH_OBJ_VM) && (vcpu != 0 ==> ty == BH_OBJ_VM); */
+
+/*
+ * The argument checks of CONFIGURE, in order: mr0 (fault endpoint) and mr1
+ * (IPC buffer address) and the CSpace and VSpace capabilities present; the
+ * IPC buffer 8-byte aligned within one page, with its frame capability; a
+ * CNode and an AddressSpace or VM (a VM for a vCPU's thread).
+ */
+/*@ requires \valid_read(inv) && inv->ncaps <= BH_MSG_MAX_CAPS;
+    assigns \nothing;
+    ensures inv->len < 2 || inv->ncaps < 2 ==> \result == BH_E_TRUNCATED;
+    ensures inv->len >= 2 && inv->ncaps >= 2 && !ipcbuf_ok_l(inv->mr[1]) ==>
+            \result == BH_E_ALIGNMENT;
+    ensures \result == BH_OK || \result == BH_E_TRUNCATED || \result == BH_E_ALIGNMENT ||
+            \result == BH_E_INVALID_CAPABILITY;
+    ensures \result == BH_OK <==>
+            inv->len >= 2 && inv->ncaps >= 2 && ipcbuf_ok_l(inv->mr[1]) &&
+            (inv->mr[1] != 0 ==> inv->ncaps >= 3 && cap_type_l(inv->cap[2]) == BH_OBJ_FRAME_4K) &&
+            cap_type_l(inv->cap[0]) == BH_OBJ_CNODE && space_ok_l(cap_type_l(inv->cap[1]), vcpu); */
+static bh_error_t configure_check(const struct invocation *inv, bool vcpu)
 {
     if (inv->len < 2 || inv->ncaps < 2) {
         return BH_E_TRUNCATED;
     }
     uint64_t ipcbuf = inv->mr[1];
-    uint64_t off = ipcbuf & (BH_PAGE_SIZE - 1u);
-    if (ipcbuf != 0 && ((ipcbuf & 7u) != 0 || off + sizeof(struct bh_ipc_buffer) > BH_PAGE_SIZE)) {
+    uint64_t off = ipcbuf % BH_PAGE_SIZE;
+    if (ipcbuf != 0 && (ipcbuf % 8u != 0 || off + sizeof(struct bh_ipc_buffer) > BH_PAGE_SIZE)) {
         return BH_E_ALIGNMENT;
     }
     if (ipcbuf != 0 && (inv->ncaps < 3 || cap_type(inv->cap[2]) != BH_OBJ_FRAME_4K)) {
@@ -58,9 +81,20 @@ static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invo
         (space != BH_OBJ_ADDRESS_SPACE && space != BH_OBJ_VM)) {
         return BH_E_INVALID_CAPABILITY;
     }
-    if (t->vcpu != NULL && space != BH_OBJ_VM) {
+    if (vcpu && space != BH_OBJ_VM) {
         return BH_E_INVALID_CAPABILITY; /* a vCPU's thread runs in its VM */
     }
+    return BH_OK;
+}
+
+static bh_error_t configure(struct tcb *caller, struct tcb *t, const struct invocation *inv)
+{
+    bh_error_t ce = configure_check(inv, t->vcpu != NULL);
+    if (ce != BH_OK) {
+        return ce; /* nothing changed */
+    }
+    uint64_t ipcbuf = inv->mr[1];
+    bh_objtype_t space = cap_type(inv->cap[1]);
     cte_t *fault_ep = NULL;
     if (inv->mr[0] != 0) {
         /* The fault endpoint is named in the caller's CSpace and copied now, so
@@ -131,6 +165,50 @@ static bh_error_t tcb_set_affinity(struct tcb *t, unsigned cpu)
     return sched_set_affinity(&t->sched, cpu);
 }
 
+/*
+ * The argument checks of the TCB methods that take plain words: the words
+ * present; a priority not above 255 nor the caller's own; a partition id
+ * below BH_SCHED_MAX_PARTITIONS; an online CPU. Other methods: BH_OK here.
+ */
+/*@ requires \valid_read(inv);
+    assigns \nothing;
+    ensures \result == BH_OK || \result == BH_E_TRUNCATED || \result == BH_E_RANGE ||
+            \result == BH_E_INVALID_ARGUMENT;
+    ensures (inv->label == BH_INV_TCB_SET_PRIORITY || inv->label == BH_INV_TCB_SET_PARTITION ||
+             inv->label == BH_INV_TCB_SET_AFFINITY) && inv->len < 1 ==> \result == BH_E_TRUNCATED;
+    ensures inv->label == BH_INV_TCB_WRITE_REGS ==>
+            (\result == BH_OK <==> inv->len >= 2) && (\result != BH_OK ==> \result == BH_E_TRUNCATED);
+    ensures inv->label == BH_INV_TCB_SET_PRIORITY ==>
+            (\result == BH_OK <==> inv->len >= 1 && inv->mr[0] <= 255 && inv->mr[0] <= caller_prio);
+    ensures inv->label == BH_INV_TCB_SET_PARTITION ==>
+            (\result == BH_OK <==> inv->len >= 1 && inv->mr[0] < BH_SCHED_MAX_PARTITIONS);
+    ensures inv->label == BH_INV_TCB_SET_AFFINITY ==>
+            (\result == BH_OK <==> inv->len >= 1 && inv->mr[0] < ncpus);
+    ensures inv->label != BH_INV_TCB_SET_PRIORITY && inv->label != BH_INV_TCB_SET_PARTITION &&
+            inv->label != BH_INV_TCB_SET_AFFINITY && inv->label != BH_INV_TCB_WRITE_REGS ==>
+            \result == BH_OK; */
+static bh_error_t tcb_args_check(const struct invocation *inv, uint8_t caller_prio, unsigned ncpus)
+{
+    if (inv->label == BH_INV_TCB_WRITE_REGS) {
+        return inv->len < 2 ? BH_E_TRUNCATED : BH_OK;
+    }
+    if (inv->label != BH_INV_TCB_SET_PRIORITY && inv->label != BH_INV_TCB_SET_PARTITION &&
+        inv->label != BH_INV_TCB_SET_AFFINITY) {
+        return BH_OK;
+    }
+    if (inv->len < 1) {
+        return BH_E_TRUNCATED;
+    }
+    if (inv->label == BH_INV_TCB_SET_PRIORITY) {
+        /* A thread cannot raise another above its own priority. */
+        return inv->mr[0] > 255u || inv->mr[0] > caller_prio ? BH_E_RANGE : BH_OK;
+    }
+    if (inv->label == BH_INV_TCB_SET_PARTITION) {
+        return inv->mr[0] >= BH_SCHED_MAX_PARTITIONS ? BH_E_RANGE : BH_OK;
+    }
+    return inv->mr[0] >= ncpus ? BH_E_INVALID_ARGUMENT : BH_OK; /* not an online CPU */
+}
+
 bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
 {
     struct tcb *t = tcb_of(inv->target->cap);
@@ -140,33 +218,21 @@ bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
          * put them in memory and must look again before it runs t on. */
         arch_stall(t);
     }
+    bh_error_t ce = tcb_args_check(inv, caller->sched.prio, sched_ncpus());
+    if (ce != BH_OK) {
+        return ce; /* nothing changed */
+    }
     switch (inv->label) {
     case BH_INV_TCB_CONFIGURE:
         return configure(caller, t, inv);
     case BH_INV_TCB_SET_PRIORITY:
-        if (inv->len < 1) {
-            return BH_E_TRUNCATED;
-        }
-        /* A thread cannot raise another above its own priority. */
-        if (inv->mr[0] > 255u || inv->mr[0] > caller->sched.prio) {
-            return BH_E_RANGE;
-        }
         sched_set_priority(&t->sched, (uint8_t)inv->mr[0]);
         return BH_OK;
     case BH_INV_TCB_SET_SCHED:
         return set_sched(t, inv);
     case BH_INV_TCB_SET_PARTITION:
-        if (inv->len < 1) {
-            return BH_E_TRUNCATED;
-        }
-        if (inv->mr[0] >= BH_SCHED_MAX_PARTITIONS) {
-            return BH_E_RANGE;
-        }
         return sched_set_partition(&t->sched, (uint16_t)inv->mr[0]);
     case BH_INV_TCB_WRITE_REGS:
-        if (inv->len < 2) {
-            return BH_E_TRUNCATED;
-        }
         t->regs.elr = inv->mr[0];
         t->regs.sp_el0 = inv->mr[1];
         for (uint32_t i = 2; i < inv->len && i < 5; i++) {
@@ -203,12 +269,6 @@ bh_error_t tcb_invoke(struct tcb *caller, const struct invocation *inv)
         t->state = TCB_INACTIVE;
         return BH_OK;
     case BH_INV_TCB_SET_AFFINITY:
-        if (inv->len < 1) {
-            return BH_E_TRUNCATED;
-        }
-        if (inv->mr[0] >= sched_ncpus()) {
-            return BH_E_INVALID_ARGUMENT; /* not an online CPU */
-        }
         return tcb_set_affinity(t, (unsigned)inv->mr[0]);
     case BH_INV_TCB_SET_NAME:
         for (unsigned i = 0; i < sizeof(t->name) - 1; i++) {

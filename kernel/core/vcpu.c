@@ -219,28 +219,71 @@ bh_error_t vcpu_inject(struct vcpu *v, uint32_t intid, uint32_t prio)
     return vcpu_inject_hw(v, intid, prio, 0);
 }
 
+/*
+ * Queue the virtual interrupt intid (priority prio; pintid: the physical
+ * INTID for a passthrough one, 0 for none) unless it is already queued (an
+ * interrupt is a state, not a count). 1: already queued; 0: appended as the
+ * last entry, with the next arrival number; -1: the queue is full. Nothing
+ * changes unless it returns 0.
+ */
+/*@ requires \valid(v) && vq_ok(v);
+    requires intid < 1020 && prio <= 255 && pintid < 1020;
+    assigns v->queue[v->nqueued], v->nqueued, v->seq;
+    ensures vq_ok(v);
+    ensures -1 <= \result <= 1;
+    ensures \result != 0 ==> v->nqueued == \old(v->nqueued) && v->seq == \old(v->seq) &&
+      v->queue[\old(v->nqueued)] == \old(v->queue[\old(v->nqueued)]);
+    ensures \result == 1 <==> (\exists integer k; 0 <= k < \old(v->nqueued) &&
+                                 \old(v->queue[k]).intid == intid);
+    ensures \result == -1 ==> \old(v->nqueued) == VCPU_VIRQ_QUEUE;
+    ensures appended: \result == 0 ==>
+      \old(v->nqueued) < VCPU_VIRQ_QUEUE && v->nqueued == \old(v->nqueued) + 1;
+    ensures seq: \result == 0 ==>
+      v->seq == (\old(v->seq) < 0xffffffff ? \old(v->seq) + 1 : 0);
+    ensures entry: \result == 0 ==>
+      \let e = v->queue[\old(v->nqueued)];
+      e.intid == intid && e.pintid == pintid && e.prio == prio &&
+      e.hw == (pintid != 0 ? 1 : 0) && e.pad == 0 && e.seq == \old(v->seq); */
+static int queue_add(struct vcpu *v, uint32_t intid, uint32_t prio, uint32_t pintid)
+{
+    uint32_t n = v->nqueued;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer k; 0 <= k < i ==> v->queue[k].intid != intid;
+        loop assigns i;
+        loop variant n - i; */
+    for (uint32_t i = 0; i < n && i < VCPU_VIRQ_QUEUE; i++) {
+        if (v->queue[i].intid == intid) {
+            return 1;
+        }
+    }
+    if (n >= VCPU_VIRQ_QUEUE) {
+        return -1;
+    }
+    uint32_t seq = v->seq;
+    /* One store of the whole entry (the provers follow it more easily than
+     * six field stores). */
+    struct vcpu_virq e = {(uint16_t)intid,
+                          (uint16_t)pintid,
+                          (uint8_t)prio,
+                          (uint8_t)(pintid != 0u ? 1u : 0u),
+                          0u,
+                          seq};
+    v->queue[n] = e;
+    v->seq = seq < 0xffffffffu ? seq + 1u : 0u; /* = seq + 1u (wraps) */
+    v->nqueued = n + 1u;
+    return 0;
+}
+
 bh_error_t vcpu_inject_hw(struct vcpu *v, uint32_t intid, uint32_t prio, uint32_t pintid)
 {
     if (intid >= 1020u || prio > 255u || pintid >= 1020u) {
         return BH_E_RANGE;
     }
-    for (uint32_t i = 0; i < v->nqueued && i < VCPU_VIRQ_QUEUE; i++) {
-        if (v->queue[i].intid == intid) {
-            wake_from_wfi(v); /* already pending: an interrupt is a state, not a count */
-            return BH_OK;
-        }
-    }
-    if (v->nqueued >= VCPU_VIRQ_QUEUE) {
+    int r = queue_add(v, intid, prio, pintid);
+    if (r < 0) {
         return BH_E_WOULD_BLOCK;
     }
-    struct vcpu_virq *q = &v->queue[v->nqueued++];
-    q->intid = (uint16_t)intid;
-    q->pintid = (uint16_t)pintid;
-    q->prio = (uint8_t)prio;
-    q->hw = pintid != 0 ? 1u : 0u;
-    q->pad = 0;
-    q->seq = v->seq++;
-    wake_from_wfi(v);
+    wake_from_wfi(v); /* also when already pending */
     return BH_OK;
 }
 

@@ -20,11 +20,45 @@ void vspace_init(void)
     }
 }
 
+/* VMID | generation << 8, as a sum of disjoint fields (VMIDs are < 256). */
+/*@ requires \valid_read(as) && as->vmid < S2_VMID_COUNT;
+    assigns \nothing;
+    ensures \result == as->vmid + as->gen * 256;
+    ensures \result % 256 == as->vmid && \result / 256 == as->gen; */
 static uint16_t mapid(const struct address_space *as)
 {
-    return (uint16_t)(as->vmid | ((uint16_t)as->gen << 8));
+    return (uint16_t)(as->vmid + (uint32_t)as->gen * 256u);
 }
 
+/*
+ * An address space without a VMID gets one that was free, becomes its owner
+ * and takes the VMID's next generation; one with a VMID keeps it. Either way
+ * out names its root and VMID.
+ */
+/*@ requires \valid(as) && \valid(out) && \separated(as, out);
+    requires \separated(as, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                        generation + (0 .. S2_VMID_COUNT - 1));
+    requires \separated(out, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                        generation + (0 .. S2_VMID_COUNT - 1));
+    requires s2_vmid_pool_ok(&pool) && as->vmid < S2_VMID_COUNT;
+    assigns pool.used[1 .. 255], pool.next, owner[1 .. 255], generation[1 .. 255], as->vmid,
+            as->gen, out->root, out->vmid;
+    ensures s2_vmid_pool_ok(&pool) && as->vmid < S2_VMID_COUNT;
+    ensures \result == BH_OK || \result == BH_E_IN_USE;
+    ensures \result == BH_OK ==> as->vmid != 0 && out->root == &as->root && out->vmid == as->vmid;
+    ensures \old(as->vmid) != 0 ==>
+            \result == BH_OK && as->vmid == \old(as->vmid) && as->gen == \old(as->gen) &&
+            pool.next == \old(pool.next) &&
+            (\forall integer i; 0 <= i < S2_VMID_COUNT ==>
+               pool.used[i] == \old(pool.used[i]) && owner[i] == \old(owner[i]) &&
+               generation[i] == \old(generation[i]));
+    ensures \old(as->vmid) == 0 && \result == BH_OK ==>
+            \at(pool.used[\at(as->vmid, Post)], Pre) == 0 && pool.used[as->vmid] == 1;
+    ensures \old(as->vmid) == 0 && \result == BH_OK ==> owner[as->vmid] == as;
+    ensures \old(as->vmid) == 0 && \result == BH_OK ==>
+            generation[as->vmid] == (\at(generation[\at(as->vmid, Post)], Pre) + 1) % 256 &&
+            as->gen == generation[as->vmid];
+    ensures \result != BH_OK ==> as->vmid == 0; */
 bh_error_t vspace_activate(struct address_space *as, s2_space_t *out)
 {
     if (as->vmid == 0) {
@@ -33,7 +67,7 @@ bh_error_t vspace_activate(struct address_space *as, s2_space_t *out)
         if (e != BH_OK) {
             return e;
         }
-        generation[v]++;
+        generation[v] = (uint8_t)((generation[v] + 1u) % 256u); /* wraps: 8 bits */
         owner[v] = as;
         as->vmid = v;
         as->gen = generation[v];
@@ -43,51 +77,210 @@ bh_error_t vspace_activate(struct address_space *as, s2_space_t *out)
     return BH_OK;
 }
 
-static unsigned s2_rights(uint32_t r)
+/*@ logic integer right_l(integer r, integer bit) = (r / bit) % 2; */
+
+/* Whether r has the right bit (a power of two): (r & bit) != 0. */
+/*@ requires bit == BH_RIGHT_READ || bit == BH_RIGHT_WRITE || bit == BH_RIGHT_EXECUTE;
+    assigns \nothing;
+    ensures \result <==> right_l(r, bit) == 1; */
+static bool has_right(uint32_t r, uint32_t bit)
 {
-    return ((r & BH_RIGHT_READ) ? S2_RIGHT_READ : 0u) |
-           ((r & BH_RIGHT_WRITE) ? S2_RIGHT_WRITE : 0u) |
-           ((r & BH_RIGHT_EXECUTE) ? (S2_RIGHT_EXEC | S2_RIGHT_READ) : 0u);
+    return (r / bit) % 2u != 0u;
 }
 
-bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_t va,
-                                 uint32_t rights, bool device, bool guest, uint64_t *missing_level)
+/*
+ * The stage-2 rights of a mapping with capability rights r: read for READ,
+ * write for WRITE, execute for EXECUTE, and read with execute (an executable
+ * mapping is readable at stage 2). Nothing else, whatever else r holds.
+ */
+/*@ assigns \nothing;
+    ensures \result == (right_l(r, BH_RIGHT_READ) == 1 || right_l(r, BH_RIGHT_EXECUTE) == 1 ?
+                         S2_RIGHT_READ : 0) +
+                        (right_l(r, BH_RIGHT_WRITE) == 1 ? S2_RIGHT_WRITE : 0) +
+                        (right_l(r, BH_RIGHT_EXECUTE) == 1 ? S2_RIGHT_EXEC : 0);
+    ensures \result <= 7;
+    ensures ((\result & 1) != 0) <==>
+            (right_l(r, BH_RIGHT_READ) == 1 || right_l(r, BH_RIGHT_EXECUTE) == 1);
+    ensures ((\result & 2) != 0) <==> right_l(r, BH_RIGHT_WRITE) == 1;
+    ensures ((\result & 4) != 0) <==> right_l(r, BH_RIGHT_EXECUTE) == 1;
+    ensures (\result / S2_RIGHT_WRITE) % 2 == right_l(r, BH_RIGHT_WRITE);
+    ensures (\result / S2_RIGHT_EXEC) % 2 == right_l(r, BH_RIGHT_EXECUTE);
+    ensures right_l(r, BH_RIGHT_READ) == 1 || right_l(r, BH_RIGHT_WRITE) == 1 ||
+            right_l(r, BH_RIGHT_EXECUTE) == 1 ==> \result >= 1; */
+static unsigned s2_rights(uint32_t r)
 {
-    cap_t f = frame->cap;
-    bh_objtype_t t = cap_type(f);
+    /* One constant per case, so the descriptor bits are plain facts. */
+    bool wr = has_right(r, BH_RIGHT_WRITE);
+    if (has_right(r, BH_RIGHT_EXECUTE)) {
+        return wr ? (S2_RIGHT_READ | S2_RIGHT_WRITE | S2_RIGHT_EXEC)
+                  : (S2_RIGHT_READ | S2_RIGHT_EXEC);
+    }
+    if (has_right(r, BH_RIGHT_READ)) {
+        return wr ? (S2_RIGHT_READ | S2_RIGHT_WRITE) : S2_RIGHT_READ;
+    }
+    return wr ? S2_RIGHT_WRITE : 0u;
+}
+
+/*@ predicate frame_type_l(integer t) = t == BH_OBJ_FRAME_4K || t == BH_OBJ_FRAME_2M;
+    // rights names only READ, WRITE, EXECUTE (bits 0, 1, 4), at least one
+    predicate map_rights_ok_l(integer r) =
+      r != 0 && r == r % 4 + right_l(r, BH_RIGHT_EXECUTE) * BH_RIGHT_EXECUTE;
+    // every right asked for is a right of the capability
+    predicate rights_within_l(integer r, integer cr) =
+      right_l(r, BH_RIGHT_READ) <= right_l(cr, BH_RIGHT_READ) &&
+      right_l(r, BH_RIGHT_WRITE) <= right_l(cr, BH_RIGHT_WRITE) &&
+      right_l(r, BH_RIGHT_EXECUTE) <= right_l(cr, BH_RIGHT_EXECUTE) &&
+      right_l(r, BH_RIGHT_EXECUTE) <= right_l(cr, BH_RIGHT_READ);
+    predicate wx_l(integer r) =
+      right_l(r, BH_RIGHT_WRITE) == 1 && right_l(r, BH_RIGHT_EXECUTE) == 1; */
+
+/*
+ * The checks of vspace_map_frame_attr, in order, on the frame capability's
+ * type, mapped flag, device-memory flag and rights: a mapping never exceeds
+ * the capability, is never writable and executable at EL0, never maps
+ * device memory Normal, and each capability maps once.
+ */
+/*@ assigns \nothing;
+    ensures \result == BH_OK || \result == BH_E_INVALID_CAPABILITY ||
+            \result == BH_E_MAPPING_EXISTS || \result == BH_E_INVALID_ARGUMENT ||
+            \result == BH_E_INSUFFICIENT_RIGHTS;
+    ensures !frame_type_l(t) ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures frame_type_l(t) && mapped ==> \result == BH_E_MAPPING_EXISTS;
+    ensures frame_type_l(t) && !mapped && !map_rights_ok_l(rights) ==>
+            \result == BH_E_INVALID_ARGUMENT;
+    ensures frame_type_l(t) && !mapped && map_rights_ok_l(rights) &&
+            !rights_within_l(rights, cap_r) ==> \result == BH_E_INSUFFICIENT_RIGHTS;
+    ensures \result == BH_OK <==>
+            frame_type_l(t) && !mapped && map_rights_ok_l(rights) &&
+            rights_within_l(rights, cap_r) && (!guest ==> !wx_l(rights)) &&
+            (dev_mem ==> device); */
+static bh_error_t frame_map_check(bh_objtype_t t, bool mapped, bool dev_mem, uint32_t cap_r,
+                                  uint32_t rights, bool device, bool guest)
+{
     if (t != BH_OBJ_FRAME_4K && t != BH_OBJ_FRAME_2M) {
         return BH_E_INVALID_CAPABILITY;
     }
-    if (cap_is_mapped(f)) {
+    if (mapped) {
         return BH_E_MAPPING_EXISTS; /* one mapping per capability: copy it to map again */
     }
-    if ((rights & ~(uint32_t)(BH_RIGHT_READ | BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) != 0 ||
-        rights == 0) {
+    /* Only READ, WRITE, EXECUTE, at least one: (rights & ~(R|W|X)) == 0. */
+    if (rights == 0u ||
+        rights != rights % 4u + (rights / BH_RIGHT_EXECUTE) % 2u * BH_RIGHT_EXECUTE) {
         return BH_E_INVALID_ARGUMENT;
     }
-    if ((rights & ~cap_rights(f)) != 0) {
-        return BH_E_INSUFFICIENT_RIGHTS; /* a mapping never exceeds the capability */
+    /* A mapping never exceeds the capability: (rights & ~cap_rights) == 0, and
+     * EXECUTE also needs READ (an executable page is mapped readable too:
+     * s2_rights). */
+    if ((has_right(rights, BH_RIGHT_READ) && !has_right(cap_r, BH_RIGHT_READ)) ||
+        (has_right(rights, BH_RIGHT_WRITE) && !has_right(cap_r, BH_RIGHT_WRITE)) ||
+        (has_right(rights, BH_RIGHT_EXECUTE) &&
+         (!has_right(cap_r, BH_RIGHT_EXECUTE) || !has_right(cap_r, BH_RIGHT_READ)))) {
+        return BH_E_INSUFFICIENT_RIGHTS;
     }
     /* W^X at EL0; a guest's own stage 1 decides W^X for its EL1 and EL0. */
-    if (!guest &&
-        (rights & (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) == (BH_RIGHT_WRITE | BH_RIGHT_EXECUTE)) {
+    if (!guest && has_right(rights, BH_RIGHT_WRITE) && has_right(rights, BH_RIGHT_EXECUTE)) {
         return BH_E_INVALID_ARGUMENT;
     }
     /* Device memory stays Device: only RAM may be mapped Normal. */
-    if (cap_ut_is_device(f) && !device) {
+    if (dev_mem && !device) {
         return BH_E_INVALID_ARGUMENT;
     }
-    uint64_t size = t == BH_OBJ_FRAME_2M ? S2_BLOCK_SIZE : S2_PAGE_SIZE;
+    return BH_OK;
+}
+
+/* The checks of vspace_map_table: a PageTable capability, not yet mapped. */
+/*@ assigns \nothing;
+    ensures t != BH_OBJ_PAGE_TABLE ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures t == BH_OBJ_PAGE_TABLE && mapped ==> \result == BH_E_MAPPING_EXISTS;
+    ensures \result == BH_OK <==> t == BH_OBJ_PAGE_TABLE && !mapped; */
+static bh_error_t table_map_check(bh_objtype_t t, bool mapped)
+{
+    if (t != BH_OBJ_PAGE_TABLE) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    if (mapped) {
+        return BH_E_MAPPING_EXISTS;
+    }
+    return BH_OK;
+}
+
+/*@ logic integer frame_level_l(cap_t c) = cap_type_l(c) == BH_OBJ_FRAME_2M ? 2 : 3; */
+
+/* The level s2_map reports missing. A static rather than a local: WP cannot
+ * tell a fresh local from a page table, the contract below says this is not
+ * one (the kernel lock serialises its users). */
+static unsigned map_missing;
+
+/* What mapping a frame needs (both entry points): distinct objects, the VMID
+ * pool's invariant, a well-formed table tree, and the table the walk reaches
+ * apart from everything else written. */
+/*@ predicate map_frame_pre{L}(struct address_space *as, cte_t *frame, integer va,
+                               uint64_t *missing_level) =
+      \valid{L}(as) && \valid{L}(frame) && \valid{L}(missing_level) &&
+      \separated(as, frame, missing_level) &&
+      \separated(as, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                 generation + (0 .. S2_VMID_COUNT - 1)) &&
+      \separated(frame, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                 generation + (0 .. S2_VMID_COUNT - 1)) &&
+      \separated(missing_level, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                 generation + (0 .. S2_VMID_COUNT - 1)) &&
+      s2_vmid_pool_ok{L}(&pool) && \at(as->vmid, L) < S2_VMID_COUNT &&
+      s2_root_ok{L}(&as->root) &&
+      \separated(frame, missing_level, &map_missing,
+                 s2_walk_l{L}(&as->root, va, frame_level_l(\at(frame->cap, L))) + (0 .. 1023));
+    // The page (level 3) or block (level 2) descriptor e grants exactly
+    // s2_rights(rights): S2AP read for READ or EXECUTE, write for WRITE, XN
+    // clear only for EXECUTE.
+    predicate leaf_rights_l(integer e, integer lv, integer rights) =
+      e % 4 == (lv == 3 ? 3 : 1) &&
+      (e / 64) % 2 ==
+        (right_l(rights, BH_RIGHT_READ) == 1 || right_l(rights, BH_RIGHT_EXECUTE) == 1 ? 1 : 0) &&
+      (e / 128) % 2 == right_l(rights, BH_RIGHT_WRITE) &&
+      (e / 0x20000000000000) % 4 == (right_l(rights, BH_RIGHT_EXECUTE) == 1 ? 0 : 2); */
+
+/*
+ * On BH_OK the checks passed (frame_map_check) and the one descriptor s2_map
+ * wrote (the page or block entry for va) grants exactly s2_rights(rights):
+ * stage-2 read for READ or EXECUTE, write for WRITE, execute only for
+ * EXECUTE, Device memory type when device. A refused check changes nothing.
+ */
+/*@ requires map_frame_pre(as, frame, va, missing_level);
+    assigns pool.used[1 .. 255], pool.next, owner[1 .. 255], generation[1 .. 255], as->vmid,
+            as->gen, frame->cap, *missing_level, map_missing,
+            s2_walk_l{Pre}(&as->root, va, frame_level_l(frame->cap))
+              [s2_idx_l(va, frame_level_l(frame->cap))];
+    ensures \result == BH_OK ==>
+            frame_type_l(cap_type_l(\old(frame->cap))) && map_rights_ok_l(rights) &&
+            rights_within_l(rights, cap_rights_l(\old(frame->cap))) && (!guest ==> !wx_l(rights));
+    ensures !(frame_type_l(cap_type_l(\old(frame->cap))) && map_rights_ok_l(rights) &&
+              rights_within_l(rights, cap_rights_l(\old(frame->cap))) &&
+              (!guest ==> !wx_l(rights))) ==>
+            \result != BH_OK && frame->cap.w0 == \old(frame->cap.w0) &&
+            frame->cap.w1 == \old(frame->cap.w1) && as->vmid == \old(as->vmid);
+    ensures \let lv = frame_level_l(\old(frame->cap));
+      \let e = s2_walk_l{Pre}(&as->root, va, lv)[s2_idx_l(va, lv)];
+      \result == BH_OK ==> leaf_rights_l(e, lv, rights) && (e / 4) % 16 == (device ? 1 : 15); */
+bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_t va,
+                                 uint32_t rights, bool device, bool guest, uint64_t *missing_level)
+{
     s2_space_t s;
-    bh_error_t e = vspace_activate(as, &s);
+    cap_t f = frame->cap;
+    bh_objtype_t t = cap_type(f);
+    bh_error_t e = frame_map_check(t, cap_is_mapped(f), cap_ut_is_device(f), cap_rights(f), rights,
+                                   device, guest);
     if (e != BH_OK) {
         return e;
     }
-    unsigned missing = 0;
+    uint64_t size = t == BH_OBJ_FRAME_2M ? S2_BLOCK_SIZE : S2_PAGE_SIZE;
+    e = vspace_activate(as, &s);
+    if (e != BH_OK) {
+        return e;
+    }
+    map_missing = 0;
     e = s2_map(&s, ipa_init(va), cap_obj(f), size, s2_rights(rights),
-               device ? S2_MEM_DEVICE : S2_MEM_NORMAL, &missing);
+               device ? S2_MEM_DEVICE : S2_MEM_NORMAL, &map_missing);
     if (e == BH_E_LOOKUP_FAILED) {
-        *missing_level = missing;
+        *missing_level = map_missing;
         return e;
     }
     if (e != BH_OK) {
@@ -97,6 +290,19 @@ bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_
     return BH_OK;
 }
 
+/* EL0: as vspace_map_frame_attr with guest false, so never writable and
+ * executable; Device memory type exactly for device memory. */
+/*@ requires map_frame_pre(as, frame, va, missing_level);
+    assigns pool.used[1 .. 255], pool.next, owner[1 .. 255], generation[1 .. 255], as->vmid,
+            as->gen, frame->cap, *missing_level, map_missing,
+            s2_walk_l{Pre}(&as->root, va, frame_level_l(frame->cap))
+              [s2_idx_l(va, frame_level_l(frame->cap))];
+    ensures \result == BH_OK ==>
+            frame_type_l(cap_type_l(\old(frame->cap))) && map_rights_ok_l(rights) &&
+            rights_within_l(rights, cap_rights_l(\old(frame->cap))) && !wx_l(rights);
+    ensures \let lv = frame_level_l(\old(frame->cap));
+      \let e = s2_walk_l{Pre}(&as->root, va, lv)[s2_idx_l(va, lv)];
+      \result == BH_OK ==> leaf_rights_l(e, lv, rights); */
 bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va, uint32_t rights,
                             uint64_t *missing_level)
 {
@@ -107,14 +313,12 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
 bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, unsigned level)
 {
     cap_t c = pt->cap;
-    if (cap_type(c) != BH_OBJ_PAGE_TABLE) {
-        return BH_E_INVALID_CAPABILITY;
-    }
-    if (cap_is_mapped(c)) {
-        return BH_E_MAPPING_EXISTS;
+    bh_error_t e = table_map_check(cap_type(c), cap_is_mapped(c));
+    if (e != BH_OK) {
+        return e;
     }
     s2_space_t s;
-    bh_error_t e = vspace_activate(as, &s);
+    e = vspace_activate(as, &s);
     if (e != BH_OK) {
         return e;
     }
@@ -131,10 +335,14 @@ bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, un
 }
 
 /* The live address space a mapping id refers to, or NULL if it is stale. */
+/*@ assigns \nothing;
+    ensures \result == \null || \result == owner[id % 256];
+    ensures \result != \null <==>
+            id % 256 != 0 && owner[id % 256] != \null && generation[id % 256] == id / 256; */
 static struct address_space *live_owner(uint16_t id)
 {
-    uint16_t vmid = id & 0xffu;
-    uint8_t gen = (uint8_t)(id >> 8);
+    uint16_t vmid = id % 256u;
+    uint8_t gen = (uint8_t)(id / 256u);
     if (vmid == 0 || owner[vmid] == NULL || generation[vmid] != gen) {
         return NULL;
     }

@@ -157,6 +157,12 @@ static void test_revoke(void)
     }
     kt_check(e == BH_OK, "map the derived frame capability");
     *(volatile uint64_t *)VICTIM_VA = 0x1234;
+    /* An executable mapping is readable too, so it needs READ as well. */
+    uint64_t xonly = kt_slot();
+    kt_check(bh_cnode_copy(CNODE, xonly, frame, BH_RIGHT_EXECUTE) == BH_OK, "copy execute-only");
+    e = bh_as_map_frame(VSPACE, xonly, VICTIM_VA + 0x1000, BH_RIGHT_EXECUTE, &level);
+    kt_check(e == BH_E_INSUFFICIENT_RIGHTS, "execute without read refused");
+    bh_printf("map-rights-test: execute-only capability mapped executable: %u\n", e);
 
     uint64_t fault_ep = kt_alloc(BH_OBJ_ENDPOINT, 0);
     uint64_t go = kt_alloc(BH_OBJ_NOTIFICATION, 0);

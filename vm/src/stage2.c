@@ -107,7 +107,9 @@ bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid)
 
 uint64_t s2_vttbr(const s2_space_t *s)
 {
-    return pa_addr(kva_to_pa(s->root)) | ((uint64_t)(s->vmid & 0xffu) << 48);
+    /* = (pa & (2^48 - 1)) | (vmid & 0xff) << 48, as a sum of disjoint fields */
+    uint64_t pa = s2_root_pa(s->root).pa;
+    return pa % 0x1000000000000u + (uint64_t)(s->vmid % 256u) * 0x1000000000000u;
 }
 
 bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,

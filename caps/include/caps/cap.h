@@ -79,6 +79,16 @@ _Static_assert(sizeof(cte_t) == (1u << BH_SLOT_SIZE_BITS), "slot size is ABI");
     predicate valid_cnode{L}(cap_t c) =
       cap_type_l(c) == BH_OBJ_CNODE &&
       \valid{L}(cnode_slots_l(c) + (0 .. cnode_nslots_l(c) - 1));
+    // The slots of a valid CNode are capability slots (what the derivation
+    // tree operations are given: cdt_at); a separate predicate so that the
+    // lookup's proof does not carry the quantifier at every level.
+    // s is one of the slots of a valid CNode.
+    predicate in_valid_cnode{L}(cte_t *s) =
+      \exists cap_t c, integer i; valid_cnode{L}(c) && 0 <= i < cnode_nslots_l(c) &&
+        s == cnode_slots_l(c) + i;
+    predicate cnode_slots_cdt{L} =
+      \forall cap_t c, integer i; valid_cnode{L}(c) && 0 <= i < cnode_nslots_l(c) ==>
+        cdt_slot(cnode_slots_l(c) + i);
     predicate cspace_closed{L} =
       \forall cap_t c, integer i;
         valid_cnode{L}(c) && 0 <= i < cnode_nslots_l(c) &&

@@ -20,29 +20,41 @@
 
 #include <caps/cap.h>
 
-/* Local well-formedness of the list at slot s (what unlinking s needs): s
- * and its neighbours are valid, distinct slots. The global invariant of the
- * tree is that every non-empty slot is cte_linked and its links are mutual
- * (s->prev->next == s, s->next->prev == s): cdt_linked_at. */
-/*@ predicate cte_linked{L}(cte_t *s) =
-      \valid{L}(s) &&
-      (\at(s->prev, L) == \null || (\valid{L}(\at(s->prev, L)) && \separated(\at(s->prev, L), s))) &&
-      (\at(s->next, L) == \null || (\valid{L}(\at(s->next, L)) && \separated(\at(s->next, L), s))) &&
-      (\at(s->prev, L) == \null || \at(s->next, L) == \null ||
-       \separated(\at(s->prev, L), \at(s->next, L)));
-    predicate cdt_linked_at{L}(cte_t *s) =
-      cte_linked{L}(s) &&
-      (\at(s->prev, L) == \null || \at(s->prev->next, L) == s) &&
-      (\at(s->next, L) == \null || \at(s->next->prev, L) == s);
-    // The global link invariant (assumed, not yet preserved by a proof):
-    // capability slots never overlap, and every non-empty one has valid,
-    // distinct, mutual links to other capability slots.
-    predicate cdt_wf{L} =
-      (\forall cte_t *a, *b; cdt_slot(a) && cdt_slot(b) && a != b ==> \separated(a, b)) &&
-      (\forall cte_t *s; cdt_slot(s) && \valid{L}(s) && !cap_null_l(\at(s->cap, L)) ==>
-         cdt_linked_at{L}(s) &&
-         (\at(s->prev, L) == \null || cdt_slot(\at(s->prev, L))) &&
-         (\at(s->next, L) == \null || cdt_slot(\at(s->next, L))));
+/* The global link invariant of the tree (cdt_wf), preserved by insert,
+ * remove and move below (swap: not proved yet): capability slots never
+ * overlap; an empty slot has null links; a non-empty slot's links are null or
+ * point to valid, non-empty capability slots, and are mutual
+ * (s->next->prev == s, s->prev->next == s).
+ * It does not say that the list is acyclic (first-order provers cannot keep
+ * that), so it does not give distinct neighbours: what unlinking a slot
+ * needs (cdt_distinct) is checked at run time (cdt_links_distinct) by the
+ * callers, and cannot fail on an acyclic list. */
+/*@ predicate cdt_empty_ok{L}(cte_t *s) =
+      cap_null_l(\at(s->cap, L)) ==> (\at(s->prev, L) == \null && \at(s->next, L) == \null);
+    predicate cdt_prev_ok{L}(cte_t *s) =
+      !cap_null_l(\at(s->cap, L)) ==>
+        (\at(s->prev, L) == \null ||
+          (cdt_slot(\at(s->prev, L)) && \valid{L}(\at(s->prev, L)) &&
+           !cap_null_l(\at(s->prev->cap, L)) && \at(s->prev->next, L) == s));
+    predicate cdt_next_ok{L}(cte_t *s) =
+      !cap_null_l(\at(s->cap, L)) ==>
+        (\at(s->next, L) == \null ||
+          (cdt_slot(\at(s->next, L)) && \valid{L}(\at(s->next, L)) &&
+           !cap_null_l(\at(s->next->cap, L)) && \at(s->next->prev, L) == s));
+    predicate cdt_link_ok{L}(cte_t *s) =
+      cdt_empty_ok{L}(s) && cdt_prev_ok{L}(s) && cdt_next_ok{L}(s);
+    predicate cdt_sep =
+      \forall cte_t *a, *b; cdt_slot(a) && cdt_slot(b) && a != b ==> \separated(a, b);
+    predicate cdt_links{L} =
+      \forall cte_t *s; cdt_slot(s) && \valid{L}(s) ==> cdt_link_ok{L}(s);
+    predicate cdt_wf{L} = cdt_sep && cdt_links{L};
+    // The slot is a valid capability slot (what every operation is given).
+    predicate cdt_at{L}(cte_t *s) = cdt_slot(s) && \valid{L}(s);
+    // Local shape needed to unlink s: its links are other slots than s and
+    // than each other.
+    predicate cdt_distinct{L}(cte_t *s) =
+      \at(s->prev, L) != s && \at(s->next, L) != s &&
+      (\at(s->prev, L) == \null || \at(s->prev, L) != \at(s->next, L));
 */
 
 /* Same object: same type and address (IRQHandler: same interrupt). Untyped
@@ -95,6 +107,16 @@ bool cdt_is_last(const cte_t *s);
     ensures dest->cap == cap && dest->prev == \null && dest->next == \null; */
 void cdt_insert_root(cte_t *dest, cap_t cap);
 
+/* Are the slot's links other slots than itself and than each other? */
+/*@ requires \valid_read(s);
+    assigns \nothing;
+    ensures \result <==> cdt_distinct(s); */
+bool cdt_links_distinct(cte_t *s);
+
+/* Insert, remove and move keep cdt_wf (behavior keeps_wf) when the slots they
+ * are given are capability slots (cdt_at) and the capability they store is
+ * not null. */
+
 /* Put cap into the empty slot dest directly after src on the list. */
 /*@ requires \valid(src) && \valid(dest) && \separated(src, dest);
     requires src->next == \null || (\valid(src->next) && \separated(src->next, src, dest));
@@ -104,7 +126,10 @@ void cdt_insert_root(cte_t *dest, cap_t cap);
     ensures src->next == dest && dest->prev == src && dest->next == \old(src->next);
     ensures \old(src->next) != \null ==> \old(src->next)->prev == dest;
     ensures dest->cap == cap && src->cap == \old(src->cap);
-    ensures src->prev == \old(src->prev); */
+    ensures src->prev == \old(src->prev);
+    behavior keeps_wf:
+      assumes cdt_wf && cdt_at(src) && cdt_at(dest) && !cap_null_l(cap);
+      ensures cdt_wf; */
 void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap);
 
 /* Unlink the slot from the list and empty it. */
@@ -116,7 +141,10 @@ void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap);
     ensures \old(slot->prev) != \null ==> \old(slot->prev)->next == \old(slot->next);
     ensures \old(slot->next) != \null ==> \old(slot->next)->prev == \old(slot->prev);
     ensures slot->prev == \null && slot->next == \null;
-    ensures slot->cap.w0 == 0 && slot->cap.w1 == 0; */
+    ensures slot->cap.w0 == 0 && slot->cap.w1 == 0;
+    behavior keeps_wf:
+      assumes cdt_wf && cdt_at(slot) && !cap_null_l(slot->cap);
+      ensures cdt_wf; */
 void cdt_remove(cte_t *slot);
 
 /* Move the capability of src into the empty slot dest (same list position),
@@ -132,11 +160,14 @@ void cdt_remove(cte_t *slot);
     ensures \old(src->prev) != \null ==> \old(src->prev)->next == dest;
     ensures \old(src->next) != \null ==> \old(src->next)->prev == dest;
     ensures src->prev == \null && src->next == \null;
-    ensures src->cap.w0 == 0 && src->cap.w1 == 0; */
+    ensures src->cap.w0 == 0 && src->cap.w1 == 0;
+    behavior keeps_wf:
+      assumes cdt_wf && cdt_at(src) && cdt_at(dest) && !cap_null_l(cap);
+      ensures cdt_wf; */
 void cdt_move(cte_t *src, cte_t *dest, cap_t cap);
 
 /* Exchange the contents of two non-empty slots; each capability keeps its
- * list position. */
+ * list position. That it keeps cdt_wf is not proved yet (see docs/PROOFS.md). */
 /*@ requires \valid(a) && \valid(b) && \separated(a, b);
     requires a->prev == \null || a->prev == b || (\valid(a->prev) && \separated(a->prev, a, b));
     requires a->next == \null || a->next == b || (\valid(a->next) && \separated(a->next, a, b));

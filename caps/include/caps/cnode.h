@@ -10,6 +10,7 @@
 
 #include <bulkhead/errors.h>
 #include <caps/cap.h>
+#include <caps/cdt.h>
 
 /* Work units (deletions or cycle swaps) per delete/revoke call in the decoder. */
 #define CAPS_WORK_BUDGET 64u
@@ -19,7 +20,21 @@
 #endif
 
 /* Copy with rights = src rights & rights_mask. Untyped and IRQControl cannot be
- * copied (BH_E_ILLEGAL_OPERATION); a copied Frame/PageTable cap is unmapped. */
+ * copied (BH_E_ILLEGAL_OPERATION); a copied Frame/PageTable cap is unmapped.
+ * Copy, mint, move and mutate also refuse with BH_E_ILLEGAL_OPERATION a
+ * derivation-tree link shape that only a cycle in the list has (cannot arise
+ * on a well-formed tree; checked so that the proofs need no acyclicity). */
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
+    assigns *dest, src->next, src->next->prev;
+    ensures cdt_wf;
+    ensures \result == BH_OK ==>
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
+    ensures \result == BH_OK ==> cap_type_l(dest->cap) == cap_type_l(\old(src->cap)) &&
+        dest->cap.w0 / 65536 == \old(src->cap).w0 / 65536;
+    ensures \result == BH_OK && cap_type_l(dest->cap) == BH_OBJ_CNODE ==>
+        dest->cap.w1 == \old(src->cap).w1;
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask);
 
 /* Copy with rights = src rights & rights_mask and capability data applied:
@@ -42,13 +57,20 @@ bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data);
  * work: BH_E_PREEMPTED means "call again"; every intermediate state is
  * consistent. An empty slot is BH_OK. BH_E_RANGE: chain of nested containers
  * deeper than CAPS_DELETE_CHAIN_MAX (delete the inner capabilities first);
- * nothing was changed by the step that found it. */
+ * nothing was changed by the step that found it. BH_E_ILLEGAL_OPERATION: a
+ * derivation-tree link shape that only a cycle in the list has (cannot arise
+ * on a well-formed tree; checked so that the proofs need no acyclicity). */
 bh_error_t caps_delete(cte_t *slot, uint32_t budget);
 
 /* Delete every descendant of the slot's capability, at most budget per call
  * (BH_E_PREEMPTED: call again). When done on an Untyped its free index is 0.
  * Always terminates (no BH_E_RANGE): a too-deep chain of containers under a
- * descendant is cut, leaving garbage containers for their untyped's revoke. */
+ * descendant is cut, leaving garbage containers for their untyped's revoke.
+ * BH_E_ILLEGAL_OPERATION: the capability is held inside one of its own
+ * descendants (e.g. an Untyped's capability moved into a CNode retyped from
+ * it, directly or through further CNodes); move it out first. The steps
+ * before the refusal are done (valid deletions, as after BH_E_PREEMPTED); the
+ * capability itself is unchanged. Also for a list shape only a cycle has. */
 bh_error_t caps_revoke(cte_t *slot, uint32_t budget);
 
 #endif

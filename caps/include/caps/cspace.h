@@ -67,6 +67,7 @@
     ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED;
     ensures \result == BH_E_RANGE <==> (depth == 0 || depth > 64);
     ensures \result == BH_OK ==> \valid(*slot) && fault->kind == BH_LOOKUP_NONE;
+    ensures \result == BH_OK ==> in_valid_cnode(*slot);
     ensures \result == BH_OK ==>
       resolves{Pre}(root, cptr, depth, exact, *slot, 0) ||
       (exact == 0 && 0 < fault->bits_left < depth &&

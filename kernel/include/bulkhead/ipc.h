@@ -194,7 +194,9 @@ enum bh_vcpu_reg {
  *   CONFIGURE        mr0 budget us, mr1 period us, mr2 badge for timeout faults;
  *                    cap0 (optional) timeout fault endpoint
  * AddressSpace
- *   MAP_FRAME        mr0 address, mr1 rights (BH_RIGHT_READ|WRITE|EXECUTE); cap0 frame
+ *   MAP_FRAME        mr0 address, mr1 rights (BH_RIGHT_READ|WRITE|EXECUTE, within the
+ *                    frame cap's; EXECUTE maps readable too, so it also needs the
+ *                    cap's READ); cap0 frame
  *   MAP_TABLE        mr0 address, mr1 level (2 or 3); cap0 page table
  *   UNMAP_FRAME      invoked on the frame cap
  *   FRAME_GET_ADDRESS invoked on the frame cap -> mr0 its physical address
@@ -220,7 +222,8 @@ enum bh_vcpu_reg {
  *                    deactivates it (no ACK, no VMM round trip)
  * VM (stage-2 table + VMID)
  *   MAP_FRAME        mr0 IPA, mr1 rights (READ|WRITE|EXECUTE, within the frame
- *                    cap's), mr2 memory type (BH_VM_MEM_*); cap0 frame
+ *                    cap's; EXECUTE also needs READ), mr2 memory type
+ *                    (BH_VM_MEM_*); cap0 frame
  *   MAP_TABLE        mr0 IPA, mr1 level (2 or 3); cap0 page table
  *   (unmap: BH_INV_FRAME_UNMAP on the frame cap)
  * vCPU

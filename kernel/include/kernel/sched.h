@@ -187,6 +187,14 @@ uint64_t sc_charge(struct sched_context *sc, uint64_t consumed);
 /* If now >= next_release: full budget, next_release moves to the first
  * release + k * period strictly after now. Returns true if refilled. */
 bool sc_replenish(struct sched_context *sc, uint64_t now);
+/* us * freq_hz / 10^6 exactly when it fits in 64 bits, else UINT64_MAX
+ * (refused by the scheduler's range checks): the SchedContext's budget and
+ * period arrive in microseconds. */
+/*@ requires freq_hz <= 0xffffffff;
+    assigns \nothing;
+    ensures us * freq_hz / 1000000 <= UINT64_MAX ==> \result == us * freq_hz / 1000000;
+    ensures us * freq_hz / 1000000 > UINT64_MAX ==> \result == UINT64_MAX; */
+uint64_t sc_us_to_ticks(uint64_t us, uint64_t freq_hz);
 
 /* ---- partition.c ---- */
 

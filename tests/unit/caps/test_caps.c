@@ -553,6 +553,72 @@ static void test_delete_self_and_cycle(void **state)
     assert_int_equal(cap_ut_free_index(boot[0].cap), 0);
 }
 
+/* Revoke of an untyped whose capability sits inside a CNode retyped from it:
+ * the deletion chain would reach the revoked slot; revoke refuses. */
+static void test_revoke_self_contained(void **state)
+{
+    (void)state;
+    retype_ok(BH_OBJ_UNTYPED, 14, 0, 1);
+    assert_int_equal(caps_retype(&boot[0], BH_OBJ_CNODE, 2, boot_cap(), 1, 1), BH_OK);
+    cte_t *c = pa_to_kva(cap_obj(boot[1].cap));
+    uint64_t cn = pa_addr(cap_obj(boot[1].cap));
+    uint64_t fi = cap_ut_free_index(boot[0].cap);
+    assert_true(fi > 0);
+    assert_int_equal(caps_move(&boot[0], &c[2]), BH_OK);
+    cap_t u = c[2].cap;
+    assert_int_equal(caps_revoke(&c[2], 10), BH_E_ILLEGAL_OPERATION);
+    assert_memory_equal(&c[2].cap, &u, sizeof(u));
+    assert_int_equal(cap_ut_free_index(c[2].cap), fi);
+    assert_false(cap_is_null(boot[1].cap));
+    assert_int_equal(fin_count, 0);
+    /* Moved out, the revoke goes through. */
+    assert_int_equal(caps_move(&c[2], &boot[0]), BH_OK);
+    assert_int_equal(caps_revoke(&boot[0], 10), BH_OK);
+    assert_int_equal(cap_ut_free_index(boot[0].cap), 0);
+    assert_true(cap_is_null(boot[1].cap));
+    assert_null(boot[0].next);
+    assert_int_equal(fin_count, 1);
+    assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_CNODE, cn), 1);
+}
+
+/* The same through a CNode D not made from the untyped U: U is in D, the last
+ * capability to D is in C, C is made from U. The steps before the refusal
+ * (here: deleting an endpoint made from U) stay done. */
+static void test_revoke_self_contained_indirect(void **state)
+{
+    (void)state;
+    retype_ok(BH_OBJ_UNTYPED, 14, 0, 1);
+    retype_ok(BH_OBJ_CNODE, 2, 2, 1);
+    assert_int_equal(caps_retype(&boot[0], BH_OBJ_CNODE, 2, boot_cap(), 1, 1), BH_OK);
+    assert_int_equal(caps_retype(&boot[0], BH_OBJ_ENDPOINT, 0, boot_cap(), 3, 1), BH_OK);
+    cte_t *c = pa_to_kva(cap_obj(boot[1].cap));
+    cte_t *d = pa_to_kva(cap_obj(boot[2].cap));
+    uint64_t cn = pa_addr(cap_obj(boot[1].cap));
+    uint64_t dn = pa_addr(cap_obj(boot[2].cap));
+    uint64_t ep = pa_addr(cap_obj(boot[3].cap));
+    uint64_t fi = cap_ut_free_index(boot[0].cap);
+    assert_int_equal(caps_move(&boot[0], &d[1]), BH_OK);
+    assert_int_equal(caps_move(&boot[2], &c[0]), BH_OK);
+    cap_t u = d[1].cap;
+    assert_int_equal(caps_revoke(&d[1], 10), BH_E_ILLEGAL_OPERATION);
+    assert_memory_equal(&d[1].cap, &u, sizeof(u));
+    assert_int_equal(cap_ut_free_index(d[1].cap), fi);
+    assert_true(cap_is_null(boot[3].cap)); /* the endpoint went first */
+    assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_ENDPOINT, ep), 1);
+    assert_int_equal(fin_count, 1);
+    assert_false(cap_is_null(boot[1].cap) || cap_is_null(c[0].cap));
+    /* Moved out, the revoke deletes C, and D with it (its last capability). */
+    assert_int_equal(caps_move(&d[1], &boot[0]), BH_OK);
+    assert_int_equal(caps_revoke(&boot[0], 10), BH_OK);
+    assert_int_equal(cap_ut_free_index(boot[0].cap), 0);
+    assert_true(cap_is_null(boot[1].cap) && cap_is_null(c[0].cap));
+    assert_null(boot[0].next);
+    assert_int_equal(fin_count, 3);
+    assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_CNODE, cn), 1);
+    assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_CNODE, dn), 1);
+    assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_ENDPOINT, ep), 1);
+}
+
 static void test_tcb_slots(void **state)
 {
     (void)state;
@@ -779,6 +845,8 @@ int main(void)
         cmocka_unit_test_setup(test_revoke_untyped, setup),
         cmocka_unit_test_setup(test_delete_cnode_with_contents, setup),
         cmocka_unit_test_setup(test_delete_self_and_cycle, setup),
+        cmocka_unit_test_setup(test_revoke_self_contained, setup),
+        cmocka_unit_test_setup(test_revoke_self_contained_indirect, setup),
         cmocka_unit_test_setup(test_tcb_slots, setup),
         cmocka_unit_test_setup(test_delete_chain_too_deep, setup),
         cmocka_unit_test_setup(test_lookup, setup),

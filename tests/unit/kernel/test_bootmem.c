@@ -54,6 +54,14 @@ static void test_errors(void **state)
     /* Less than a page after alignment adds nothing. */
     assert_int_equal(bootmem_add(&bm, 0x20001, 0xfff), BH_OK);
     assert_int_equal(bm.nfree, 0);
+    /* A base in the last page: rounding it up would wrap to 0; nothing is added
+     * (this once added [0, end)). */
+    assert_int_equal(bootmem_add(&bm, UINT64_MAX - 100, 50), BH_OK);
+    assert_int_equal(bm.nfree, 0);
+    /* The last whole page is still usable. */
+    assert_int_equal(bootmem_add(&bm, UINT64_MAX - 0x1fff, 0x1fff), BH_OK);
+    assert_int_equal(bm.nfree, 1);
+    assert_true(bm.free[0].base == UINT64_MAX - 0x1fff && bm.free[0].end == UINT64_MAX - 0xfff);
 }
 
 static void test_reserve_across_ranges(void **state)

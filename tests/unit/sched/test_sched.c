@@ -870,16 +870,46 @@ static void test_smp_affinity(void **state)
     sched_set_ncpus(1);
 }
 
+/* Microseconds to timer ticks (SchedContext CONFIGURE): exact, or
+ * UINT64_MAX (refused as out of range) when the result does not fit. */
+static void test_us_to_ticks(void **state)
+{
+    (void)state;
+    const uint64_t f = 62500000u; /* 62.5 MHz */
+    assert_int_equal(sc_us_to_ticks(0, f), 0);
+    assert_int_equal(sc_us_to_ticks(1, f), 62);
+    assert_int_equal(sc_us_to_ticks(1000000, f), 62500000);
+    assert_int_equal(sc_us_to_ticks(2500001, f), 156250062);
+    /* The whole seconds fit, and so does the sum. */
+    assert_true(sc_us_to_ticks(295147905179ull * 1000000u, f) == 18446744073687500000ull);
+    /* The whole seconds fit but the sum does not: this once wrapped to a
+     * small tick count that CONFIGURE accepted. */
+    assert_true(sc_us_to_ticks(295147905179ull * 1000000u + 999999u, f) == UINT64_MAX);
+    assert_true(sc_us_to_ticks(UINT64_MAX, f) == UINT64_MAX);
+    assert_true(sc_us_to_ticks(UINT64_MAX, 0xffffffffu) == UINT64_MAX);
+    /* 1 MHz: ticks are microseconds, up to the largest value. */
+    assert_true(sc_us_to_ticks(123456789u, 1000000u) == 123456789u);
+    assert_true(sc_us_to_ticks(UINT64_MAX, 1000000u) == UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_smp_affinity),        cmocka_unit_test(test_bit_facts),
-        cmocka_unit_test(test_idle_and_priorities), cmocka_unit_test(test_set_priority_partition),
-        cmocka_unit_test(test_round_robin),         cmocka_unit_test(test_sc_configure),
-        cmocka_unit_test(test_sc_charge_replenish), cmocka_unit_test(test_bind),
-        cmocka_unit_test(test_budget_exhaustion),   cmocka_unit_test(test_charge_across_boundary),
-        cmocka_unit_test(test_release_queue_order), cmocka_unit_test(test_spinner_cannot_starve),
-        cmocka_unit_test(test_schedule_validation), cmocka_unit_test(test_time_partitions),
+        cmocka_unit_test(test_us_to_ticks),
+        cmocka_unit_test(test_smp_affinity),
+        cmocka_unit_test(test_bit_facts),
+        cmocka_unit_test(test_idle_and_priorities),
+        cmocka_unit_test(test_set_priority_partition),
+        cmocka_unit_test(test_round_robin),
+        cmocka_unit_test(test_sc_configure),
+        cmocka_unit_test(test_sc_charge_replenish),
+        cmocka_unit_test(test_bind),
+        cmocka_unit_test(test_budget_exhaustion),
+        cmocka_unit_test(test_charge_across_boundary),
+        cmocka_unit_test(test_release_queue_order),
+        cmocka_unit_test(test_spinner_cannot_starve),
+        cmocka_unit_test(test_schedule_validation),
+        cmocka_unit_test(test_time_partitions),
         cmocka_unit_test(test_randomized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,7 +95,22 @@ typedef struct s2_mapping {
  * (4 KiB), PS=pa_range (ID_AA64MMFR0_EL1.PARange, clamped to 0b101 = 48 bits),
  * VS=0 (8-bit VMID), bit 31 RES1. Declared with its contract below. */
 
+/* s2_root_pa_l(r): the physical address of the root r (s2_root_pa below). */
+/*@ axiomatic KernelRootAddress {
+      logic integer s2_root_pa_l(s2_root_t *r);
+    }
+*/
+
 /* VTTBR_EL2: BADDR = root PA, VMID in bits [55:48]. */
+/* Contract (Arm ARM, VTTBR_EL2 with VTCR_EL2.VS = 0): bits [47:0] are the
+ * root's physical address (BADDR [47:1]; CnP, bit 0, is 0 for the 8 KiB
+ * aligned root s2_space_init accepts), VMID [55:48] the space's VMID (8 bits),
+ * bits [63:56] (RES0 for an 8-bit VMID) 0. */
+/*@ requires \valid_read(s);
+    assigns \nothing;
+    ensures \result % 0x1000000000000 == s2_root_pa_l(s->root) % 0x1000000000000;
+    ensures (\result / 0x1000000000000) % 256 == s->vmid % 256;
+    ensures \result / 0x100000000000000 == 0; */
 uint64_t s2_vttbr(const s2_space_t *s);
 
 /* ---- pure descriptor helpers (proved; see proofs/core-paths.txt) ----
@@ -284,9 +299,10 @@ s2_desc_t *s2_table_entries(paddr_t pa);
     ensures kva_table(\result.pa) == &t->entry[0]; */
 paddr_t s2_table_pa(const s2_table_t *t);
 
-/* The physical address of a root (kva_to_pa; vm/src/s2_kva.c): assumed. */
+/* The physical address of a root (kva_to_pa; vm/src/s2_kva.c): assumed; the
+ * contract only names the result (s2_root_pa_l, uninterpreted). */
 /*@ assigns \nothing;
-    ensures \true; */
+    ensures \result.pa == s2_root_pa_l(r); */
 paddr_t s2_root_pa(const s2_root_t *r);
 
 /* ---- address-space operations ---- */
