@@ -11,7 +11,6 @@
 #include <kernel/kernel.h>
 #include <kernel/object_invoke.h>
 
-/* By path: the proof runner's include path (proofs/wp_runner.py) has no kernel/lib. */
 #include <bh_fmt.h>
 
 static struct {

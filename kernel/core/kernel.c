@@ -13,7 +13,6 @@
 #include <kernel/ipc.h>
 #include <kernel/object_invoke.h>
 
-/* By path: the proof runner's include path (proofs/wp_runner.py) has no kernel/lib. */
 #include <bh_fmt.h>
 
 static struct sched_thread idle[SCHED_MAX_CPUS]; /* one per CPU, never queued */

@@ -7,7 +7,6 @@
 #include <kernel/object_invoke.h>
 #include <kernel/vcpu.h>
 
-/* By path: the proof runner's include path (proofs/wp_runner.py) has no kernel/lib. */
 #include <bh_fmt.h>
 
 void tcb_stop(struct tcb *t, uint64_t status)
