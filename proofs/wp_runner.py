@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -44,11 +45,16 @@ def read_list(path):
     return entries
 
 
+PASSES = ("first-pass", "second-pass")
+
+
 def read_settings(path):
-    """Arguments for every run, and per file: a line "[file.c]" starts the
-    arguments added only for that source file (until the next such line)."""
+    """Arguments for every run; a line "[name]" starts a section (until the
+    next such line): "[first-pass]" and "[second-pass]" hold the arguments of
+    each pass (provers, timeout), "[file.c]" those added only for that source
+    file."""
     args = []
-    per_file = {}
+    sections = {}
     cur = args
     with open(path) as f:
         for line in f:
@@ -57,10 +63,13 @@ def read_settings(path):
                 continue
             m = re.match(r"^\[(\S+)\]$", line)
             if m:
-                cur = per_file.setdefault(m.group(1), [])
+                cur = sections.setdefault(m.group(1), [])
                 continue
             cur.append(line)
-    return args, per_file
+    passes = [sections.pop(name, None) for name in PASSES]
+    if None in passes:
+        sys.exit(f"{path}: needs both sections " + " and ".join(f"[{n}]" for n in PASSES))
+    return args, passes, sections
 
 
 def function_defs(path):
@@ -145,7 +154,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     list_file = sys.argv[3] if len(sys.argv) == 4 else os.path.join(here, "core-paths.txt")
     entries = read_list(list_file)
-    settings, per_file_settings = read_settings(os.path.join(here, "wp-settings.txt"))
+    settings, pass_settings, per_file_settings = read_settings(os.path.join(here, "wp-settings.txt"))
     repo = os.path.dirname(here)
     includes = sorted(
         os.path.join(repo, d, "include")
@@ -174,6 +183,15 @@ def main():
     # single-threaded (parsing, goal generation, Qed), so this keeps both cores
     # busy. Each run has its own working directory (Frama-C's .frama-c state).
     jobs = max(1, int(os.environ.get("BH_WP_JOBS", "2")))
+    # Two passes, each goal proved in this run: the first gives every goal to
+    # one prover with a short timeout; the second runs only the functions
+    # with an unproved goal, with every prover and the long timeout. The
+    # provers' verdicts are cached (by goal text) in the session directories,
+    # emptied here so that nothing carries over from an earlier run: the
+    # second pass replays the first pass's verdicts instead of re-proving.
+    # Running all provers on every goal at once (WP's way) costs about twice
+    # the CPU time, since the loser runs until the winner is done.
+    shutil.rmtree(os.path.join(out, "sessions"), ignore_errors=True)
     planned = []
     for f in files:
         src = os.path.join(root, f)
@@ -196,33 +214,74 @@ def main():
         present = [fn for fn in listed if fn in defs]
         if not present:
             continue
-        cmd = (
-            ["frama-c", src, "-cpp-extra-args=" + cpp]
-            + settings
-            + per_file_settings.get(f, [])
-            + ["-wp-fct", ",".join(present), "-wp-session", session, "-wp-report-json", json_path]
-            + ["-then", "-print", "-ocode", printed]
-        )
+        base = ["frama-c", src, "-cpp-extra-args=" + cpp] + settings + per_file_settings.get(f, [])
+        base += ["-wp-session", session, "-wp-cache", "update"]
+
+        def pass_cmd(n, fns, json_out, base=base, printed=printed):
+            cmd = base + pass_settings[n] + ["-wp-fct", ",".join(fns), "-wp-report-json", json_out]
+            if n == 0:
+                cmd += ["-then", "-print", "-ocode", printed]
+            return cmd
+
         work = os.path.join(out, "work", tag)
         os.makedirs(work, exist_ok=True)
-        planned.append((f, listed, defs, json_path, printed, log_path, cmd, work))
+        # Size of the listed functions: the biggest files start first.
+        size = sum(defs[fn][1] - defs[fn][0] for fn in present)
+        planned.append((f, listed, defs, json_path, printed, log_path, pass_cmd, work, present, size))
 
-    def run_one(cmd, log_path, work):
+    def run_one(cmd, log_path, work, mode):
         ft = time.time()
-        with open(log_path, "w") as log:
+        with open(log_path, mode) as log:
             log.write(" ".join(cmd) + "\n")
             log.flush()
             rc = subprocess.call(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT)
         return rc, time.time() - ft
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_one, pl[6], pl[5], pl[7]) for pl in planned]
-        outcomes = [fu.result() for fu in futures]
+    def unproved_functions(json_file, fns):
+        with open(json_file) as jf:
+            res = json.load(jf).get("wp:functions", {})
+        bad = []
+        for fn in fns:
+            for gname, stats in res.get(fn, {}).items():
+                st = stats.get("wp:main", {})
+                if gname != "wp:section" and st.get("valid", 0) != st.get("total", 0):
+                    bad.append(fn)
+                    break
+        return bad
 
-    for (f, listed, defs, json_path, printed, log_path, _, _), (rc, dt) in zip(planned, outcomes):
-        if rc != 0 or not os.path.exists(json_path) or not os.path.exists(printed):
+    def prove_file(pl):
+        """Both passes of one file: (exit status, seconds, functions of the
+        second pass, its JSON report)."""
+        _, _, _, json_path, _, log_path, pass_cmd, work, present, _ = pl
+        rc, dt = run_one(pass_cmd(0, present, json_path), log_path, work, "w")
+        if rc != 0 or not os.path.exists(json_path):
+            return rc, dt, [], None
+        bad = unproved_functions(json_path, present)
+        if not bad:
+            return rc, dt, [], None
+        j2 = json_path[: -len(".json")] + ".pass2.json"
+        if os.path.exists(j2):
+            os.remove(j2)
+        rc, dt2 = run_one(pass_cmd(1, bad, j2), log_path, work, "a")
+        return rc, dt + dt2, bad, j2
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        order = sorted(range(len(planned)), key=lambda i: -planned[i][9])
+        futures = {i: pool.submit(prove_file, planned[i]) for i in order}
+        outcomes = [futures[i].result() for i in range(len(planned))]
+
+    for pl, (rc, dt, bad, j2) in zip(planned, outcomes):
+        f, listed, defs, json_path, printed, log_path = pl[:6]
+        if rc != 0 or not os.path.exists(json_path) or not os.path.exists(printed) or (bad and not os.path.exists(j2)):
             failures.append(f"{f}: frama-c failed (exit {rc}), see {log_path}")
             continue
+        with open(json_path) as jf:
+            results = json.load(jf).get("wp:functions", {})
+        if bad:
+            with open(j2) as jf:
+                again = json.load(jf).get("wp:functions", {})
+            for fn in bad:
+                results[fn] = again.get(fn, {})
 
         with_spec, declared_only, _ = specified_functions(printed)
         # Frama-C gives a declared function without a contract default
@@ -232,8 +291,6 @@ def main():
             defaulted = set(re.findall(r"Neither code nor specification for function (\w+)", lf.read()))
         assumed |= declared_only - defaulted
         generated_only |= defaulted
-        with open(json_path) as jf:
-            results = json.load(jf).get("wp:functions", {})
 
         for fn in sorted(set(defs) & with_spec - set(listed)):
             failures.append(f"{f}: {fn} has a contract but is not on proofs/core-paths.txt")
@@ -265,7 +322,8 @@ def main():
             total_goals += n
             total_proved += p
             who = ", ".join(f"{k} {v}" for k, v in sorted(by.items()))
-            report.append(f"  {fn}: {p}/{n} goals ({who})")
+            again = ", second pass" if fn in bad else ""
+            report.append(f"  {fn}: {p}/{n} goals ({who}{again})")
             for g in unproved:
                 report.append(f"    UNPROVED {g}")
                 failures.append(f"{f}: {fn}: goal {g} not proved")

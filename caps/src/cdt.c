@@ -89,6 +89,21 @@ bool cdt_links_distinct(cte_t *s)
     return s->prev == NULL || s->prev != s->next;
 }
 
+bool cdt_can_swap(cte_t *a, cte_t *b)
+{
+    if (!cdt_links_distinct(a) || !cdt_links_distinct(b)) {
+        return false;
+    }
+    /* Neighbours x -> y whose outer neighbours are one slot: a 3-cycle. */
+    if (a->next == b && a->prev != NULL && a->prev == b->next) {
+        return false;
+    }
+    if (b->next == a && b->prev != NULL && b->prev == a->next) {
+        return false;
+    }
+    return true;
+}
+
 void cdt_insert_root(cte_t *dest, cap_t cap)
 {
     BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
@@ -238,28 +253,141 @@ void cdt_move(cte_t *src, cte_t *dest, cap_t cap)
           s != \at(src->prev, Pre) && s != \at(src->next, Pre) ==> cdt_next_ok(s); */
 }
 
+/* Put cap into the empty slot dest as the first element of the list that
+ * next starts (next == NULL: a list of its own). */
+/*@ requires \valid(dest);
+    requires next == \null || (\valid(next) && \separated(next, dest) && next->prev == \null);
+    requires cap_null_l(dest->cap) && dest->prev == \null && dest->next == \null;
+    assigns *dest, next->prev;
+    ensures dest->cap == cap && dest->prev == \null && dest->next == next;
+    ensures next != \null ==> next->prev == dest;
+    behavior keeps_wf:
+      assumes cdt_wf && cdt_at(dest) && !cap_null_l(cap);
+      assumes next == \null || (cdt_at(next) && !cap_null_l(next->cap));
+      ensures cdt_wf; */
+static void cdt_insert_head(cte_t *next, cte_t *dest, cap_t cap)
+{
+    /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
+          (s != dest ==> \separated(s, dest)) &&
+          (next != \null && s != next ==> \separated(s, next)); */
+    /*@ for keeps_wf: assert h_next: next != \null ==> cdt_link_ok(next); */
+    dest->cap.w0 = cap.w0; /* field by field, as in cdt_insert_after */
+    dest->cap.w1 = cap.w1;
+    dest->prev = NULL;
+    dest->next = next;
+    if (next != NULL) {
+        next->prev = dest;
+    }
+    /*@ for keeps_wf: assert a_dest_e: cdt_empty_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_p: cdt_prev_ok(dest); */
+    /*@ for keeps_wf: assert a_dest_n: cdt_next_ok(dest); */
+    /*@ for keeps_wf: assert a_n_e: next != \null ==> cdt_empty_ok(next); */
+    /*@ for keeps_wf: assert a_n_p: next != \null ==> cdt_prev_ok(next); */
+    /*@ for keeps_wf: assert a_n_n: next != \null ==> cdt_next_ok(next); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
+          s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
+          (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
+    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
+          cdt_empty_ok(s); */
+    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
+          cdt_prev_ok(s); */
+    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
+          cdt_next_ok(s); */
+}
+
+/* Swap of neighbours a -> b: the list p, a(A), b(B), n becomes
+ * p, b(A), a(B), n, built from proved steps: remove b, move A from a to b,
+ * insert B into a after b. */
+/*@ requires cdt_wf;
+    requires cdt_at(a) && cdt_at(b) && a != b && a->next == b;
+    requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    requires cdt_distinct(a) && cdt_distinct(b);
+    requires a->prev == \null || a->prev != b->next;
+    assigns *a, *b, a->prev->next, b->next->prev;
+    ensures a->cap == \old(b->cap) && b->cap == \old(a->cap);
+    ensures cdt_wf; */
+static void cdt_swap_next(cte_t *a, cte_t *b)
+{
+    cap_t ca = a->cap;
+    cap_t cb = b->cap;
+    /*@ assert h_b: b->prev == a && (b->next == \null || cdt_at(b->next)); */
+    /*@ assert h_a: a->prev == \null || (cdt_at(a->prev) && a->prev != b); */
+    cdt_remove(b);
+    /*@ assert s1: a->next == \at(b->next, Pre) && a->prev == \at(a->prev, Pre); */
+    cdt_move(a, b, ca);
+    /*@ assert s2: b->next == \at(b->next, Pre) && b->cap == ca; */
+    cdt_insert_after(b, a, cb);
+}
+
+/* Swap of slots that are not neighbours: remove a, move B from b to a, then
+ * put A into b where a was. */
+/*@ requires cdt_wf;
+    requires cdt_at(a) && cdt_at(b) && a != b && a->next != b && b->next != a;
+    requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    requires cdt_distinct(a) && cdt_distinct(b);
+    assigns *a, *b, a->prev->next, a->next->prev, b->prev->next, b->next->prev;
+    ensures a->cap == \old(b->cap) && b->cap == \old(a->cap);
+    ensures cdt_wf; */
+static void cdt_swap_far(cte_t *a, cte_t *b)
+{
+    cte_t *pa = a->prev;
+    cte_t *na = a->next;
+    /*@ ghost cte_t *pb = b->prev; */
+    /*@ ghost cte_t *nb = b->next; */
+    cap_t ca = a->cap;
+    cap_t cb = b->cap;
+    /*@ assert h_a: (pa == \null || (cdt_at(pa) && pa->next == a && pa != b)) &&
+          (na == \null || (cdt_at(na) && na->prev == a && na != b)); */
+    /*@ assert h_b: (pb == \null || (cdt_at(pb) && pb->next == b && pb != a)) &&
+          (nb == \null || (cdt_at(nb) && nb->prev == b && nb != a)); */
+    /*@ assert h_pp: pa != \null && pb != \null ==> pa != pb; */
+    /*@ assert h_nn: na != \null && nb != \null ==> na != nb; */
+    /*@ assert h_sep: \separated(a, b) &&
+          (pa != \null ==> \separated(pa, a) && \separated(pa, b)) &&
+          (na != \null ==> \separated(na, a) && \separated(na, b)) &&
+          (pa != \null && pb != \null ==> \separated(pa, pb)) &&
+          (na != \null && nb != \null ==> \separated(na, nb)); */
+    cdt_remove(a);
+    /*@ assert s1_b: b->prev == pb && b->next == nb; */
+    /*@ assert s1_c: b->cap == cb; */
+    /*@ assert s1p: pa != \null ==> pa->next == na; */
+    /*@ assert s1n: na != \null ==> na->prev == pa; */
+    /*@ assert s1_pa: pa != \null ==> !cap_null_l(pa->cap); */
+    /*@ assert s1_na: na != \null ==> !cap_null_l(na->cap); */
+    /*@ assert m_pa: pa != \null ==> \separated(&pa->next, a, b) &&
+          (pb == \null || \separated(&pa->next, &pb->next)) &&
+          (nb == \null || \separated(&pa->next, &nb->prev)); */
+    /*@ assert m_na: na != \null ==> \separated(&na->prev, a, b) &&
+          (pb == \null || \separated(&na->prev, &pb->next)) &&
+          (nb == \null || \separated(&na->prev, &nb->prev)); */
+    cdt_move(b, a, cb);
+    /*@ assert s2: a->cap == cb; */
+    if (pa != NULL) {
+        /*@ assert s2p_n: nb == pa ==> pa->next == na; */
+        /*@ assert s2p_p: pb == \null ==> pa->next == na; */
+        /*@ assert s2p: pa->next == na; */
+        /*@ assert s2pc: !cap_null_l(pa->cap); */
+        cdt_insert_after(pa, b, ca);
+        /*@ assert e_p: a->cap == cb && b->cap == ca; */
+    } else {
+        /*@ assert s2n_p: na != \null && pb == na ==> na->prev == \null; */
+        /*@ assert s2n: na != \null ==> na->prev == \null; */
+        /*@ assert s2nc: na != \null ==> !cap_null_l(na->cap); */
+        cdt_insert_head(na, b, ca);
+        /*@ assert e_n: a->cap == cb && b->cap == ca; */
+    }
+}
+
 void cdt_swap(cte_t *a, cte_t *b)
 {
     BH_ASSERT(a != b && !cap_is_null(a->cap) && !cap_is_null(b->cap));
-    cte_t ta = *a;
-    cte_t tb = *b;
-    /* A link that pointed at the other slot now points at this one. */
-    a->cap = tb.cap;
-    a->prev = tb.prev == a ? b : tb.prev;
-    a->next = tb.next == a ? b : tb.next;
-    b->cap = ta.cap;
-    b->prev = ta.prev == b ? a : ta.prev;
-    b->next = ta.next == b ? a : ta.next;
-    if (a->prev != NULL) {
-        a->prev->next = a;
-    }
-    if (a->next != NULL) {
-        a->next->prev = a;
-    }
-    if (b->prev != NULL) {
-        b->prev->next = b;
-    }
-    if (b->next != NULL) {
-        b->next->prev = b;
+    /* Each capability keeps its list position: done as moves between the
+     * two slots (proved steps), by the shape of the list around them. */
+    if (a->next == b) {
+        cdt_swap_next(a, b);
+    } else if (b->next == a) {
+        cdt_swap_next(b, a);
+    } else {
+        cdt_swap_far(a, b);
     }
 }

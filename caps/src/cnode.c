@@ -234,15 +234,20 @@ static void remove_now(cte_t *cur, bool last)
 }
 
 /* Swap two capabilities of a deletion chain (see delete_step), refusing a
- * list shape that only a cycle in the list can have. */
+ * list shape that only a cycle in the list can have (cdt_swap_ok). */
 /*@ requires cdt_wf;
     requires cdt_at(a) && cdt_at(b) && a != b;
     requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
-    assigns *a, *b, a->prev->next, a->next->prev, b->prev->next, b->next->prev;
+    assigns *a, *b, *(a->prev), *(a->next), *(b->prev), *(b->next);
+    ensures cdt_wf;
+    ensures \forall cte_t *s; \separated(s, a) && \separated(s, b) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
     ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION; */
 static bh_error_t swap_step(cte_t *a, cte_t *b)
 {
-    if (!cdt_links_distinct(a) || !cdt_links_distinct(b)) {
+    /*@ assert (a->prev == \null || cdt_slot(a->prev)) && (a->next == \null || cdt_slot(a->next)) &&
+          (b->prev == \null || cdt_slot(b->prev)) && (b->next == \null || cdt_slot(b->next)); */
+    if (!cdt_can_swap(a, b)) {
         return BH_E_ILLEGAL_OPERATION;
     }
     cdt_swap(a, b);
@@ -268,6 +273,8 @@ static bh_error_t swap_step(cte_t *a, cte_t *b)
 /*@ requires cdt_wf;
     requires cdt_at(target) && !cap_null_l(target->cap);
     requires keep == \null || (cdt_at(keep) && keep != target);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures cdt_wf;
     ensures keep != \null ==> keep->cap == \old(keep->cap);
     ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION ||
             (\result == BH_E_RANGE && !rotate); */
@@ -295,6 +302,8 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
                 return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
             }
             /*@ assert keep == \null || \separated(keep, cur); */
+            /*@ assert (cur->prev == \null || cdt_slot(cur->prev)) &&
+                  (cur->next == \null || cdt_slot(cur->next)); */
             remove_now(cur, last);
             /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
             return BH_OK;
@@ -329,9 +338,18 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
     }
 }
 
+/*@ requires cdt_wf;
+    requires cdt_at(slot);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures cdt_wf;
+    ensures \result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_RANGE ||
+            \result == BH_E_ILLEGAL_OPERATION;
+    ensures \result == BH_OK ==> cap_null_l(slot->cap); */
 bh_error_t caps_delete(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;
+        loop invariant cdt_wf;
+        loop assigns done, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
         loop variant budget - done; */
     for (uint32_t done = 0u;; done++) {
         if (cap_is_null(slot->cap)) {
@@ -349,10 +367,11 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget)
 
 /* True when revoke has nothing left to do; resets an untyped's free index
  * (the watermark goes back to 0 only here: no child is left). */
-/*@ requires \valid(slot);
+/*@ requires cdt_wf && cdt_at(slot);
     requires slot->next == \null || \valid_read(slot->next);
     requires slot->next == \null || \separated(slot, slot->next);
-    assigns slot->cap;
+    assigns slot->cap.w1;
+    ensures cdt_wf;
     ensures !\result ==> !cap_null_l(slot->cap) && slot->next != \null && slot->cap == \old(slot->cap);
     ensures !\result ==> cdt_parent_l(slot->cap, slot->next->cap);
     ensures \result && cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
@@ -368,22 +387,43 @@ static bool revoke_done(cte_t *slot)
         return false;
     }
     if (cap_type(slot->cap) == BH_OBJ_UNTYPED) {
-        slot->cap = cap_ut_set_free_index(slot->cap, 0u);
+        /* Only w1 changes (a store of the whole capability is a havoc for
+         * the proofs of the tree invariant). */
+        cap_t c = cap_ut_set_free_index(slot->cap, 0u);
+        slot->cap.w1 = c.w1;
     }
+    /*@ assert a_sep: \forall cte_t *s; cdt_at(s) ==> s == slot || \separated(s, slot); */
+    /*@ assert a_w0: \forall cte_t *s; cdt_at(s) ==> s->cap.w0 == \at(s->cap.w0, Pre); */
+    /*@ assert a_null: \forall cte_t *s; cdt_at(s) ==>
+          (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
     return true;
 }
 
+/*@ requires cdt_wf;
+    requires cdt_at(slot);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures r_wf: cdt_wf;
+    ensures r_codes: \result == BH_OK || \result == BH_E_PREEMPTED ||
+                     \result == BH_E_ILLEGAL_OPERATION;
+    ensures r_same: cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap);
+    ensures r_ut: cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
+      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64; */
 bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;
+        loop invariant cdt_wf;
+        loop invariant slot->cap == \at(slot->cap, Pre);
+        loop assigns done, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
         loop variant budget - done; */
     for (uint32_t done = 0u;; done++) {
         if (slot->next == slot) {
             return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
         }
+        /*@ assert slot->next == \null || (cdt_at(slot->next) && \separated(slot, slot->next)); */
         if (revoke_done(slot)) {
             return BH_OK;
         }
+        /*@ assert cdt_at(slot->next) && !cap_null_l(slot->next->cap); */
         if (done == budget) {
             return BH_E_PREEMPTED;
         }

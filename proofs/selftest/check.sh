@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of proofs/run-wp.sh: runs it on the fixture in a clean environment
 # (empty HOME, no ~/.why3.conf) and checks that it fails for exactly the right
-# reasons and that the provable function is proved by a prover.
+# reasons, that the provable function is proved by a prover in the first pass
+# and that a goal only Z3 proves is proved in the second pass.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: check.sh <output-dir>}"
@@ -21,6 +22,10 @@ fail() {
 [ ! -e "$out/home/.why3.conf" ] || fail "runner wrote ~/.why3.conf"
 grep -Eq '^  good: ([0-9]+)/\1 goals \(.*(Z3|CVC4)' "$out/output.txt" ||
     fail "good not fully proved, or proved without an SMT prover"
+grep -q '^  good: .*CVC4' "$out/output.txt" && ! grep -q '^  good: .*second pass' "$out/output.txt" ||
+    fail "good not proved by the first pass"
+grep -Eq '^  second: ([0-9]+)/\1 goals \(.*Z3.*second pass' "$out/output.txt" ||
+    fail "second not proved by Z3 in the second pass"
 grep -q 'src/fixture.c: wrong: goal wrong_ensures not proved' "$out/output.txt" ||
     fail "false contract not reported"
 grep -q 'nospec has no contract' "$out/output.txt" || fail "missing contract not reported"
@@ -28,6 +33,6 @@ grep -q 'unlisted has a contract but is not on' "$out/output.txt" ||
     fail "unlisted contract not reported"
 grep -q 'missing_function is listed but not defined' "$out/output.txt" ||
     fail "undefined function not reported"
-grep -Eq '^proved [0-9]+/[0-9]+ goals in 4 functions$' "$out/output.txt" ||
+grep -Eq '^proved [0-9]+/[0-9]+ goals in 5 functions$' "$out/output.txt" ||
     fail "no summary line"
 echo "selftest: ok"

@@ -138,6 +138,8 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
     if (s2_desc_is_valid(parent[idx])) {
         return BH_E_MAPPING_EXISTS;
     }
+    /* The one entry written, named before the stores (for the assigns goal). */
+    /*@ assert parent + idx == s2_walk_l{Pre}(s->root, a, level - 1) + s2_idx_l(a, level - 1); */
     s2_entries_zero(table->entry, S2_TABLE_ENTRIES);
     /* The zeroed table must be visible before the walker can reach it. */
     arch_s2_table_write_barrier();
@@ -288,6 +290,8 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old)
         return BH_E_ALIGNMENT;
     }
     s2_desc_t d = s2_entry_clear(t, entries_at(level), s2_index(ipa, level));
+    /* Clearing an entry keeps the tree well formed; *old is apart from it. */
+    /*@ assert s2_root_ok(s->root); */
     /* Break: the cleared entry must be visible before the TLBs are cleaned. */
     arch_s2_table_write_barrier();
     arch_s2_tlb_invalidate_ipa(s->vmid, ipa, level);

@@ -21,7 +21,7 @@
 #include <caps/cap.h>
 
 /* The global link invariant of the tree (cdt_wf), preserved by insert,
- * remove and move below (swap: not proved yet): capability slots never
+ * remove, move and swap below: capability slots never
  * overlap; an empty slot has null links; a non-empty slot's links are null or
  * point to valid, non-empty capability slots, and are mutual
  * (s->next->prev == s, s->prev->next == s).
@@ -55,6 +55,12 @@
     predicate cdt_distinct{L}(cte_t *s) =
       \at(s->prev, L) != s && \at(s->next, L) != s &&
       (\at(s->prev, L) == \null || \at(s->prev, L) != \at(s->next, L));
+    // Local shape needed to swap a and b (cdt_swap): both distinct, and for
+    // neighbours x -> y, x's predecessor is not y's successor.
+    predicate cdt_swap_ok{L}(cte_t *a, cte_t *b) =
+      cdt_distinct{L}(a) && cdt_distinct{L}(b) &&
+      (\at(a->next, L) == b ==> \at(a->prev, L) == \null || \at(a->prev, L) != \at(b->next, L)) &&
+      (\at(b->next, L) == a ==> \at(b->prev, L) == \null || \at(b->prev, L) != \at(a->next, L));
 */
 
 /* Same object: same type and address (IRQHandler: same interrupt). Untyped
@@ -113,6 +119,12 @@ void cdt_insert_root(cte_t *dest, cap_t cap);
     ensures \result <==> cdt_distinct(s); */
 bool cdt_links_distinct(cte_t *s);
 
+/* May a and b be swapped (cdt_swap_ok)? */
+/*@ requires \valid_read(a) && \valid_read(b);
+    assigns \nothing;
+    ensures \result <==> cdt_swap_ok(a, b); */
+bool cdt_can_swap(cte_t *a, cte_t *b);
+
 /* Insert, remove and move keep cdt_wf (behavior keeps_wf) when the slots they
  * are given are capability slots (cdt_at) and the capability they store is
  * not null. */
@@ -167,15 +179,15 @@ void cdt_remove(cte_t *slot);
 void cdt_move(cte_t *src, cte_t *dest, cap_t cap);
 
 /* Exchange the contents of two non-empty slots; each capability keeps its
- * list position. That it keeps cdt_wf is not proved yet (see docs/PROOFS.md). */
-/*@ requires \valid(a) && \valid(b) && \separated(a, b);
-    requires a->prev == \null || a->prev == b || (\valid(a->prev) && \separated(a->prev, a, b));
-    requires a->next == \null || a->next == b || (\valid(a->next) && \separated(a->next, a, b));
-    requires b->prev == \null || b->prev == a || (\valid(b->prev) && \separated(b->prev, a, b));
-    requires b->next == \null || b->next == a || (\valid(b->next) && \separated(b->next, a, b));
+ * list position. Keeps cdt_wf; needs the local shape cdt_swap_ok (checked at
+ * run time by the caller; cannot fail on an acyclic list). */
+/*@ requires cdt_wf;
+    requires cdt_at(a) && cdt_at(b) && a != b;
     requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    requires cdt_swap_ok(a, b);
     assigns *a, *b, a->prev->next, a->next->prev, b->prev->next, b->next->prev;
-    ensures a->cap == \old(b->cap) && b->cap == \old(a->cap); */
+    ensures a->cap == \old(b->cap) && b->cap == \old(a->cap);
+    ensures cdt_wf; */
 void cdt_swap(cte_t *a, cte_t *b);
 
 #endif

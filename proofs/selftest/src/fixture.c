@@ -1,6 +1,7 @@
 /* Fixture for the runner's self-test (proofs/selftest/check.sh): one provable
- * function, one false contract, one listed function without a contract, one
- * contract that is not listed. Not part of any build. */
+ * function, one that only the second pass proves, one false contract, one
+ * listed function without a contract, one contract that is not listed. Not
+ * part of any build. */
 #include <stdint.h>
 
 /*@ requires x < 1000;
@@ -9,6 +10,16 @@
 uint32_t good(uint32_t x)
 {
     return x / 4u;
+}
+
+/* A nonlinear bound: CVC4 1.8 answers "unknown" (the first pass), Z3 proves
+ * it (the second pass). */
+/*@ requires a < 1000 && b < 1000;
+    assigns \nothing;
+    ensures \result <= 998001; */
+uint64_t second(uint64_t a, uint64_t b)
+{
+    return a * b;
 }
 
 /*@ assigns \nothing;

@@ -553,6 +553,83 @@ static void test_delete_self_and_cycle(void **state)
     assert_int_equal(cap_ut_free_index(boot[0].cap), 0);
 }
 
+/* n slots linked in order, slot i holding an Endpoint capability at 0x1000 * (i + 1). */
+static void make_list(cte_t *x, unsigned n)
+{
+    memset(x, 0, n * sizeof(*x));
+    for (unsigned i = 0; i < n; i++) {
+        x[i].cap = cap_make(BH_OBJ_ENDPOINT, pa_init(0x1000u * (i + 1u)), BH_RIGHTS_ALL, true);
+        x[i].prev = i > 0 ? &x[i - 1] : NULL;
+        x[i].next = i + 1 < n ? &x[i + 1] : NULL;
+    }
+}
+
+/* The list of slots from head must be order[0..n-1], with mutual links. */
+static void assert_order(cte_t *const *order, unsigned n)
+{
+    assert_null(order[0]->prev);
+    assert_null(order[n - 1]->next);
+    for (unsigned i = 0; i + 1 < n; i++) {
+        assert_ptr_equal(order[i]->next, order[i + 1]);
+        assert_ptr_equal(order[i + 1]->prev, order[i]);
+    }
+}
+
+static void assert_cap_at(const cte_t *s, unsigned i)
+{
+    assert_int_equal(pa_addr(cap_obj(s->cap)), 0x1000u * (i + 1u));
+}
+
+/* cdt_swap: each capability keeps its list position, the slots change places;
+ * cdt_can_swap refuses only shapes a cycle in the list has. */
+static void test_cdt_swap_shapes(void **state)
+{
+    (void)state;
+    cte_t x[5];
+    make_list(x, 4); /* neighbours, a before b */
+    assert_true(cdt_can_swap(&x[1], &x[2]));
+    cdt_swap(&x[1], &x[2]);
+    assert_order((cte_t *const[]){&x[0], &x[2], &x[1], &x[3]}, 4);
+    assert_cap_at(&x[2], 1);
+    assert_cap_at(&x[1], 2);
+    make_list(x, 4); /* neighbours, b before a */
+    assert_true(cdt_can_swap(&x[2], &x[1]));
+    cdt_swap(&x[2], &x[1]);
+    assert_order((cte_t *const[]){&x[0], &x[2], &x[1], &x[3]}, 4);
+    assert_cap_at(&x[2], 1);
+    assert_cap_at(&x[1], 2);
+    make_list(x, 5); /* one slot between */
+    assert_true(cdt_can_swap(&x[1], &x[3]));
+    cdt_swap(&x[1], &x[3]);
+    assert_order((cte_t *const[]){&x[0], &x[3], &x[2], &x[1], &x[4]}, 5);
+    assert_cap_at(&x[3], 1);
+    assert_cap_at(&x[1], 3);
+    make_list(x, 4); /* a is the head */
+    assert_true(cdt_can_swap(&x[0], &x[3]));
+    cdt_swap(&x[0], &x[3]);
+    assert_order((cte_t *const[]){&x[3], &x[1], &x[2], &x[0]}, 4);
+    assert_cap_at(&x[3], 0);
+    assert_cap_at(&x[0], 3);
+    make_list(x, 2); /* two lists of one slot each */
+    x[0].next = NULL;
+    x[1].prev = NULL;
+    assert_true(cdt_can_swap(&x[0], &x[1]));
+    cdt_swap(&x[0], &x[1]);
+    assert_order((cte_t *const[]){&x[0]}, 1);
+    assert_order((cte_t *const[]){&x[1]}, 1);
+    assert_cap_at(&x[0], 1);
+    assert_cap_at(&x[1], 0);
+    make_list(x, 3); /* a cycle of three: refused */
+    x[0].prev = &x[2];
+    x[2].next = &x[0];
+    assert_false(cdt_can_swap(&x[0], &x[1]));
+    assert_false(cdt_can_swap(&x[1], &x[0]));
+    make_list(x, 2); /* a cycle of two: refused */
+    x[0].prev = &x[1];
+    x[1].next = &x[0];
+    assert_false(cdt_can_swap(&x[0], &x[1]));
+}
+
 /* Revoke of an untyped whose capability sits inside a CNode retyped from it:
  * the deletion chain would reach the revoked slot; revoke refuses. */
 static void test_revoke_self_contained(void **state)
@@ -845,6 +922,7 @@ int main(void)
         cmocka_unit_test_setup(test_revoke_untyped, setup),
         cmocka_unit_test_setup(test_delete_cnode_with_contents, setup),
         cmocka_unit_test_setup(test_delete_self_and_cycle, setup),
+        cmocka_unit_test_setup(test_cdt_swap_shapes, setup),
         cmocka_unit_test_setup(test_revoke_self_contained, setup),
         cmocka_unit_test_setup(test_revoke_self_contained_indirect, setup),
         cmocka_unit_test_setup(test_tcb_slots, setup),

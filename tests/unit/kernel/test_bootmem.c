@@ -94,13 +94,55 @@ static void test_split_exhausts_slots(void **state)
     assert_int_equal(bootmem_free_bytes(&bm), before);
 }
 
+static void test_reserve_last_page(void **state)
+{
+    (void)state;
+    struct bootmem bm;
+    bootmem_init(&bm);
+    /* The last whole page of the address space: [2^64 - 8 KiB, 2^64 - 4 KiB). */
+    assert_int_equal(bootmem_add(&bm, UINT64_MAX - 0x1fff, 0x1fff), BH_OK);
+    assert_int_equal(bm.nfree, 1);
+    /* Its end rounded up would wrap to 0: this once reserved nothing and left
+     * the page free. It is removed. */
+    assert_int_equal(bootmem_reserve(&bm, UINT64_MAX - 0x1fff, 0x1800), BH_OK);
+    assert_int_equal(bm.nfree, 0);
+    assert_int_equal(bootmem_reserve(&bm, UINT64_MAX - 0x1fff, 0x2000), BH_E_INVALID_ARGUMENT);
+    paddr_t pa = pa_init(0x1234);
+    assert_int_equal(bootmem_alloc(&bm, 0x1000, 0x1000, &pa), BH_E_NOT_ENOUGH_MEMORY);
+    assert_int_equal(pa_addr(pa), 0x1234);
+}
+
+static void test_alloc_disjoint(void **state)
+{
+    (void)state;
+    struct bootmem bm;
+    bootmem_init(&bm);
+    assert_int_equal(bootmem_add(&bm, 0x100000, 0x8000), BH_OK);
+    assert_int_equal(bootmem_add(&bm, 0x10000, 0x3000), BH_OK);
+    /* Lowest fitting range first; sizes round up to pages; every block is
+     * aligned, inside a range that was added, and never handed out twice. */
+    paddr_t a;
+    paddr_t b;
+    paddr_t c;
+    assert_int_equal(bootmem_alloc(&bm, 0x1800, 0x1000, &a), BH_OK);
+    assert_int_equal(pa_addr(a), 0x10000);
+    assert_int_equal(bootmem_alloc(&bm, 0x1000, 0x4000, &b), BH_OK);
+    assert_int_equal(pa_addr(b), 0x100000);
+    assert_int_equal(bootmem_alloc(&bm, 0x1000, 0x1000, &c), BH_OK);
+    assert_int_equal(pa_addr(c), 0x12000);
+    assert_int_equal(bootmem_free_bytes(&bm), 0x7000);
+    /* A size that rounds up past the end of the address space never fits. */
+    assert_int_equal(bootmem_alloc(&bm, UINT64_MAX, 0x1000, &c), BH_E_NOT_ENOUGH_MEMORY);
+    assert_int_equal(pa_addr(c), 0x12000);
+    assert_int_equal(bootmem_free_bytes(&bm), 0x7000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_add_reserve_alloc),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_reserve_across_ranges),
-        cmocka_unit_test(test_split_exhausts_slots),
+        cmocka_unit_test(test_add_reserve_alloc),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_reserve_across_ranges), cmocka_unit_test(test_split_exhausts_slots),
+        cmocka_unit_test(test_reserve_last_page),     cmocka_unit_test(test_alloc_disjoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -283,6 +283,24 @@ bh_error_t s2_map_check(ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights
       s2_entry_l(r, ipa, 2) % 4 == 1 ? 2 :
       s2_entry_l(r, ipa, 2) % 4 != 3 ? 0 :
       s2_entry_l(r, ipa, 3) % 4 == 3 ? 3 : 0;
+
+    // t is not part of the tree of r: apart from the root and from every
+    // level-2 and level-3 table a table descriptor of the tree points to.
+    predicate s2_table_apart{L}(s2_root_t *r, s2_table_t *t) =
+      \separated(t, r) &&
+      \forall integer i; 0 <= i < 1024 && s2_is_table_l(r->entry[i]) ==>
+        \separated(t, kva_table(s2_table_oa(r->entry[i])) + (0 .. 511)) &&
+        \forall integer j; 0 <= j < 512 &&
+          s2_is_table_l(kva_table(s2_table_oa(r->entry[i]))[j]) ==>
+          \separated(t, kva_table(s2_table_oa(kva_table(s2_table_oa(r->entry[i]))[j])) + (0 .. 511));
+    // The same for the record s2_unmap fills.
+    predicate s2_mapping_apart{L}(s2_root_t *r, s2_mapping_t *m) =
+      \separated(m, r) &&
+      \forall integer i; 0 <= i < 1024 && s2_is_table_l(r->entry[i]) ==>
+        \separated(m, kva_table(s2_table_oa(r->entry[i])) + (0 .. 511)) &&
+        \forall integer j; 0 <= j < 512 &&
+          s2_is_table_l(kva_table(s2_table_oa(r->entry[i]))[j]) ==>
+          \separated(m, kva_table(s2_table_oa(kva_table(s2_table_oa(r->entry[i]))[j])) + (0 .. 511));
 */
 
 /* The descriptors of the table at pa (pa_to_kva; vm/src/s2_kva.c). Not
@@ -328,9 +346,12 @@ bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid);
 /* Contract: on BH_OK the table is zeroed and exactly one descriptor of the
  * tree changed: the invalid level-(`level` - 1) entry for ipa (in the table
  * the walk reaches) is now a table descriptor for the table. The table must
- * not be the parent (it is not in the tree yet). On error nothing changed. */
+ * not be part of the tree yet (s2_table_apart: zeroing a live table would drop
+ * mappings without TLB maintenance). The tree stays well formed (s2_root_ok).
+ * On error nothing changed. */
 /*@ requires \valid_read(s) && s2_root_ok(s->root) && \valid(table);
     requires \separated(table, s, s2_walk_l(s->root, ipa.ipa, level - 1) + (0 .. 1023));
+    requires s2_table_apart(s->root, table);
     requires missing_level == \null || \valid(missing_level);
     requires missing_level == \null ||
              \separated(missing_level, table, s2_walk_l(s->root, ipa.ipa, level - 1) + (0 .. 1023));
@@ -345,7 +366,8 @@ bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid);
         (\forall integer i; 0 <= i < S2_TABLE_ENTRIES ==> table->entry[i] == 0);
     ensures \result != BH_OK ==>
       s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)] ==
-      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1); */
+      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1);
+    ensures s2_root_ok(s->root); */
 bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
                             unsigned *missing_level);
 
@@ -353,7 +375,8 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
  * unreachable) and invalidate the VMID. BH_E_NOT_MAPPED if there is none. */
 /* Contract: on BH_OK exactly one descriptor changed: the table descriptor for
  * ipa at level `level` - 1 (in the table the walk reaches), now 0; *table_pa
- * (if given) is the table's address. On error nothing changed. */
+ * (if given) is the table's address. On error nothing changed. Either way the
+ * tree stays well formed (s2_root_ok). */
 /*@ requires \valid_read(s) && s2_root_ok(s->root);
     requires table_pa == \null || \valid(table_pa);
     requires table_pa == \null ||
@@ -369,7 +392,8 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
            table_pa->pa == s2_table_oa(s2_entry_l{Pre}(s->root, ipa.ipa, level - 1)));
     ensures \result != BH_OK ==>
       s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)] ==
-      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1); */
+      s2_entry_l{Pre}(s->root, ipa.ipa, level - 1);
+    ensures s2_root_ok(s->root); */
 bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t *table_pa);
 
 /* Map `size` (S2_PAGE_SIZE or S2_BLOCK_SIZE) at `ipa` to `pa`. Errors:
@@ -408,11 +432,13 @@ bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsign
 /* Contract: on BH_OK exactly one descriptor changed: the leaf that maps ipa
  * (at the level s2_leaf_level_l says, in the table the walk reaches) is now
  * 0, ipa is its base, and *old (if given) has the removed descriptor and its
- * level; on error no entry changed. */
+ * level; on error no entry changed. Either way the tree stays well formed
+ * (s2_root_ok; *old must not be table memory of the tree). */
 /*@ requires \valid_read(s) && s2_root_ok(s->root);
     requires old == \null || \valid(old);
     requires old == \null || \separated(old, s,
       s2_walk_l(s->root, ipa.ipa, s2_leaf_level_l(s->root, ipa.ipa)) + (0 .. 1023));
+    requires old == \null || s2_mapping_apart(s->root, old);
     assigns s2_walk_l{Pre}(s->root, ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))
               [s2_idx_l(ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))];
     assigns *old;
@@ -426,7 +452,8 @@ bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsign
     ensures \result == BH_E_NOT_MAPPED ==> s2_leaf_level_l{Pre}(s->root, ipa.ipa) == 0;
     ensures \let lv = s2_leaf_level_l{Pre}(s->root, ipa.ipa);
       \result != BH_OK && lv != 0 ==>
-        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv); */
+        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv);
+    ensures s2_root_ok(s->root); */
 bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old);
 
 /* Translate any IPA. BH_E_NOT_MAPPED, BH_E_RANGE. */
