@@ -374,6 +374,9 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget)
     ensures cdt_wf;
     ensures !\result ==> !cap_null_l(slot->cap) && slot->next != \null && slot->cap == \old(slot->cap);
     ensures !\result ==> cdt_parent_l(slot->cap, slot->next->cap);
+    ensures !\result ==> cdt_child_l(slot->cap, slot->next->cap);
+    ensures \result ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
+                        !cdt_child_l(\old(slot->cap), slot->next->cap);
     ensures \result && cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
       ut_free_l(slot->cap) == 0 && slot->cap.w0 == \old(slot->cap.w0) &&
       slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
@@ -399,6 +402,10 @@ static bool revoke_done(cte_t *slot)
     return true;
 }
 
+/* Revoke removes the descendants and keeps the capability: on BH_OK the
+ * capability that follows is not a child (r_none), and since descendants
+ * follow a capability contiguously (preorder) none is left; the capability is
+ * unchanged but for an Untyped's free index (r_same, r_ut). */
 /*@ requires cdt_wf;
     requires cdt_at(slot);
     assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
@@ -407,7 +414,9 @@ static bool revoke_done(cte_t *slot)
                      \result == BH_E_ILLEGAL_OPERATION;
     ensures r_same: cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap);
     ensures r_ut: cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
-      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64; */
+      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
+    ensures r_none: \result == BH_OK ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
+                                         !cdt_child_l(\old(slot->cap), slot->next->cap); */
 bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;

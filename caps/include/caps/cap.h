@@ -125,16 +125,18 @@ static inline uint32_t cap_rights(cap_t c)
     return (uint32_t)((c.w0 / 256u) % 32u); /* = (w0 >> 8) & BH_RIGHTS_ALL */
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result <==> cap_original_l(c) == 1; */
 static inline bool cap_is_original(cap_t c)
 {
-    return (c.w0 & CAP_FLAG_ORIGINAL) != 0u;
+    return c.w0 / 8192u % 2u != 0u; /* = w0 & CAP_FLAG_ORIGINAL (bit 13) */
 }
 
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result.pa == cap_obj_l(c); */
 static inline paddr_t cap_obj(cap_t c)
 {
-    return pa_init((c.w0 >> CAP_OBJ_SHIFT) << 4);
+    return pa_init(c.w0 / 65536u * 16u); /* = (w0 >> CAP_OBJ_SHIFT) << 4 */
 }
 
 /* A capability with the common fields set and w1 = 0. obj must be 16-aligned. */
@@ -326,10 +328,11 @@ static inline cap_t cap_clear_mapping(cap_t c)
 }
 
 /* IRQHandler. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result == c.w1 % 4294967296; */
 static inline uint32_t cap_irq(cap_t c)
 {
-    return (uint32_t)c.w1;
+    return (uint32_t)(c.w1 % 4294967296u); /* the low 32 bits */
 }
 
 /* 2^k. Proved by case analysis on k (proofs/wp-settings.txt: wp:range). */
@@ -341,18 +344,42 @@ static inline uint32_t cap_irq(cap_t c)
     ensures k <= 31 ==> \result <= 0x80000000; */
 uint64_t caps_pow2(uint32_t k);
 
+/* The size in bits of an object of type t (caps_object_size_bits), and of the
+ * object a capability refers to (cap_object_size_bits). */
+/*@ logic integer obj_size_bits_l(integer t, integer user) =
+      t == BH_OBJ_UNTYPED ? user :
+      t == BH_OBJ_CNODE ? user + BH_SLOT_SIZE_BITS :
+      t == BH_OBJ_TCB ? BH_TCB_SIZE_BITS :
+      t == BH_OBJ_ENDPOINT ? BH_ENDPOINT_SIZE_BITS :
+      t == BH_OBJ_NOTIFICATION ? BH_NOTIFICATION_SIZE_BITS :
+      t == BH_OBJ_REPLY ? BH_REPLY_SIZE_BITS :
+      t == BH_OBJ_SCHED_CONTEXT ? BH_SCHED_CONTEXT_SIZE_BITS :
+      t == BH_OBJ_ADDRESS_SPACE ? BH_ADDRESS_SPACE_SIZE_BITS :
+      t == BH_OBJ_PAGE_TABLE ? BH_PAGE_TABLE_SIZE_BITS :
+      t == BH_OBJ_FRAME_4K ? BH_FRAME_4K_SIZE_BITS :
+      t == BH_OBJ_FRAME_2M ? BH_FRAME_2M_SIZE_BITS :
+      t == BH_OBJ_VM ? BH_VM_SIZE_BITS :
+      t == BH_OBJ_VCPU ? BH_VCPU_SIZE_BITS : 0;
+    logic integer cap_size_bits_l(cap_t c) =
+      obj_size_bits_l(cap_type_l(c),
+                      cap_type_l(c) == BH_OBJ_UNTYPED ? c.w1 % 64 :
+                      cap_type_l(c) == BH_OBJ_CNODE ? cnode_radix_l(c) : 0);
+*/
+
 /* Size in bits of the memory an object of this type occupies; user_bits is
  * the retype size argument (CNode radix, Untyped size). 0 for types that are
  * never made from untyped. Does not validate user_bits. */
 /*@ assigns \nothing;
     ensures type == BH_OBJ_UNTYPED ==> \result == user_bits;
     ensures type == BH_OBJ_CNODE && user_bits <= 58 ==> \result == user_bits + BH_SLOT_SIZE_BITS;
-    ensures type != BH_OBJ_UNTYPED && type != BH_OBJ_CNODE ==> \result <= 21; */
+    ensures type != BH_OBJ_UNTYPED && type != BH_OBJ_CNODE ==> \result <= 21;
+    ensures user_bits <= 58 ==> \result == obj_size_bits_l(type, user_bits); */
 uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits);
 
 /* Size bits of the object a capability refers to (0 if it has no memory). */
 /*@ assigns \nothing;
-    ensures \result <= 63; */
+    ensures \result <= 63;
+    ensures \result == cap_size_bits_l(c); */
 uint32_t cap_object_size_bits(cap_t c);
 
 /* Capability slots inside the object a capability refers to (CNode slots, the

@@ -63,15 +63,39 @@
       (\at(b->next, L) == a ==> \at(b->prev, L) == \null || \at(b->prev, L) != \at(a->next, L));
 */
 
+/* The parent relation exactly as cdt_is_parent_of computes it (the C
+ * functions are proved equal to these predicates): cdt_same_l is
+ * cdt_same_object, ut_covers_l "b's object lies inside untyped a's region"
+ * (both aligned to their sizes), cdt_child_l "b, following a on the list, is
+ * a's child". */
+/*@ predicate cdt_same_l(cap_t a, cap_t b) =
+      cap_type_l(a) == cap_type_l(b) && !cap_null_l(a) && cap_type_l(a) != BH_OBJ_UNTYPED &&
+      (cap_type_l(a) == BH_OBJ_IRQ_CONTROL ||
+       (cap_type_l(a) == BH_OBJ_IRQ_HANDLER ? a.w1 % 4294967296 == b.w1 % 4294967296 :
+                                              cap_obj_l(a) == cap_obj_l(b)));
+    predicate ut_covers_l(cap_t a, cap_t b) =
+      !cap_null_l(b) && cap_type_l(b) != BH_OBJ_IRQ_CONTROL && cap_type_l(b) != BH_OBJ_IRQ_HANDLER &&
+      cap_size_bits_l(b) <= a.w1 % 64 && cap_obj_l(a) <= cap_obj_l(b) &&
+      cap_obj_l(b) - cap_obj_l(a) <= pow2(a.w1 % 64) - pow2(cap_size_bits_l(b));
+    predicate cdt_child_l(cap_t a, cap_t b) =
+      !cap_null_l(a) && !cap_null_l(b) && cap_original_l(a) == 1 &&
+      (cap_type_l(a) == BH_OBJ_UNTYPED ? ut_covers_l(a, b) :
+       cap_type_l(a) == BH_OBJ_IRQ_CONTROL ?
+         (cap_type_l(b) == BH_OBJ_IRQ_HANDLER || cap_type_l(b) == BH_OBJ_IRQ_CONTROL) :
+       cdt_same_l(a, b) &&
+       ((cap_type_l(a) == BH_OBJ_ENDPOINT || cap_type_l(a) == BH_OBJ_NOTIFICATION) && a.w1 != 0 ==>
+          b.w1 == a.w1 && cap_original_l(b) == 0));
+*/
+
 /* Same object: same type and address (IRQHandler: same interrupt). Untyped
  * capabilities cannot be copied, so each is its own object. */
 /*@ assigns \nothing;
     ensures \result ==> cap_type_l(a) == cap_type_l(b);
-    ensures \result ==> !cap_null_l(a) && cap_type_l(a) != BH_OBJ_UNTYPED; */
+    ensures \result ==> !cap_null_l(a) && cap_type_l(a) != BH_OBJ_UNTYPED;
+    ensures \result <==> cdt_same_l(a, b); */
 bool cdt_same_object(cap_t a, cap_t b);
 
-/* What the computed parent relation implies about the two capabilities
- * (types only; the object/region/badge conditions are not modelled): both
+/* The type part of the parent relation (cdt_child_l implies it): both
  * are non-empty; an Untyped's children are memory objects (no IRQ
  * capabilities), IRQControl's are IRQ capabilities, any other capability's
  * are of its own type. */
@@ -88,15 +112,19 @@ bool cdt_same_object(cap_t a, cap_t b);
 /*@ requires \valid_read(a) && \valid_read(b);
     assigns \nothing;
     ensures !cap_null_l(a->cap) || !\result;
-    ensures \result ==> cdt_parent_l(a->cap, b->cap); */
+    ensures \result ==> cdt_parent_l(a->cap, b->cap);
+    ensures \result <==> cdt_child_l(a->cap, b->cap); */
 bool cdt_is_parent_of(const cte_t *a, const cte_t *b);
 
-/* Does the slot's capability have a descendant? */
+/* Does the slot's capability have a descendant? Descendants follow a
+ * capability directly and contiguously (preorder), so "the next capability is
+ * not a child" is "no descendant". */
 /*@ requires \valid_read(s);
     requires s->next == \null || \valid_read(s->next);
     assigns \nothing;
     ensures \result ==> s->next != \null;
-    ensures \result ==> cdt_parent_l(s->cap, s->next->cap); */
+    ensures \result ==> cdt_parent_l(s->cap, s->next->cap);
+    ensures \result <==> s->next != \null && cdt_child_l(s->cap, s->next->cap); */
 bool cdt_has_children(const cte_t *s);
 
 /* Is the slot the last capability to its object? */
