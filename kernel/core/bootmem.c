@@ -233,7 +233,8 @@ bh_error_t bootmem_reserve(struct bootmem *bm, uint64_t base, uint64_t size)
     return BH_OK;
 }
 
-/* align_up(v, align) as arithmetic, for an align that does not wrap it. */
+/* align_up(v, align) as arithmetic (kernel/types.h's align_up masks, which
+ * the provers cannot follow), for a v that does not wrap. */
 /*@ requires align >= BH_PAGE_SIZE && v <= UINT64_MAX - (align - 1);
     assigns \nothing;
     ensures \result % align == 0 && v <= \result && \result - v < align; */
@@ -269,7 +270,7 @@ bh_error_t bootmem_alloc(struct bootmem *bm, uint64_t size, uint64_t align, padd
     if (size > UINT64_MAX - (BH_PAGE_SIZE - 1u)) {
         return BH_E_NOT_ENOUGH_MEMORY; /* no range ends above the last page */
     }
-    uint64_t sz = (size + (BH_PAGE_SIZE - 1u)) / BH_PAGE_SIZE * BH_PAGE_SIZE; /* align_up */
+    uint64_t sz = round_up(size, BH_PAGE_SIZE);
     /*@ assert size <= sz; */
     unsigned best = BOOTMEM_MAX_RANGES;
     uint64_t best_a = 0;
