@@ -80,7 +80,11 @@ bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, 
             fault->guard_found = found;
             return BH_E_LOOKUP_FAILED;
         }
-        uint64_t index = bits_below(cptr, bits_left - gsize, radix);
+        /* No wrap (gsize + radix <= bits_left): said here, so the index's
+         * proof needs no unsigned arithmetic. */
+        uint32_t top = bits_left - gsize;
+        /*@ assert top == bits_left - gsize; */
+        uint64_t index = bits_below(cptr, top, radix);
         cte_t *s = cap_cnode_slots(node) + index;
         uint32_t rest = bits_left - (gsize + radix);
         /*@ assert level_ok(node, cptr, bits_left); */

@@ -88,6 +88,16 @@ static bool retype_place(uint64_t from, uint64_t ut_size, uint64_t obj_size, uin
     return true;
 }
 
+/* The bytes count objects of obj_size take: at most 2^8 * 2^47, no overflow
+ * (its own function: the product's bound is quick to prove on its own). */
+/*@ requires 0 < count <= BH_RETYPE_MAX_COUNT && 0 < obj_size <= 0x800000000000;
+    assigns \nothing;
+    ensures \result == count * obj_size; */
+static uint64_t retype_need(uint64_t count, uint64_t obj_size)
+{
+    return count * obj_size;
+}
+
 /* The argument checks of caps_retype that need no memory, in its order. */
 /*@ assigns \nothing;
     ensures cap_type_l(u) != BH_OBJ_UNTYPED ==> \result == BH_E_INVALID_CAPABILITY;
@@ -211,7 +221,7 @@ static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user
     if (obj_bits > ut_bits || obj_size > ut_size) {
         return BH_E_NOT_ENOUGH_MEMORY;
     }
-    uint64_t need = count * obj_size; /* <= 2^8 * 2^47: no overflow */
+    uint64_t need = retype_need(count, obj_size);
     uint64_t from = children ? cap_ut_free_index(u) : 0u;
     uint64_t start = 0u;
     if (!retype_place(from, ut_size, obj_size, count, &start)) {

@@ -186,6 +186,25 @@ static void copy_mrs(const struct tcb *snd, const struct bh_ipc_buffer *sb, stru
 }
 
 /*
+ * Words of a fault message of fault_len words (0 means BH_MSG_REGS) that are
+ * copied: registers only without a receive buffer.
+ */
+/*@ requires fault_len <= TCB_FAULT_MSG_MAX;
+    assigns \nothing;
+    ensures \result <= TCB_FAULT_MSG_MAX;
+    ensures !buffer ==> \result <= BH_MSG_REGS;
+    ensures fault_len == 0 ==> \result == BH_MSG_REGS;
+    ensures buffer && fault_len != 0 ==> \result == fault_len; */
+static uint64_t fault_words(uint64_t fault_len, bool buffer)
+{
+    uint64_t len = fault_len == 0 ? BH_MSG_REGS : fault_len;
+    if (!buffer && len > BH_MSG_REGS) {
+        len = BH_MSG_REGS; /* no buffer: registers only */
+    }
+    return len;
+}
+
+/*
  * Copies a pending fault message of snd (fault_msg[0..fault_len-1], or
  * BH_MSG_REGS words if fault_len is 0) to rcv; registers only without a
  * receive buffer. Returns the words copied.
@@ -202,10 +221,7 @@ static void copy_mrs(const struct tcb *snd, const struct bh_ipc_buffer *sb, stru
               rb->mr[j] == snd->fault_msg[j]; */
 static uint64_t copy_fault_msg(const struct tcb *snd, struct tcb *rcv, struct bh_ipc_buffer *rb)
 {
-    uint64_t len = snd->fault_len == 0 ? BH_MSG_REGS : snd->fault_len;
-    if (rb == NULL && len > BH_MSG_REGS) {
-        len = BH_MSG_REGS; /* no buffer: registers only */
-    }
+    uint64_t len = fault_words(snd->fault_len, rb != NULL);
     uint64_t nregs = len < BH_MSG_REGS ? len : BH_MSG_REGS;
     /*@ loop invariant 0 <= i <= nregs;
         loop invariant \forall integer j; 0 <= j < i ==> rcv->regs.x[2 + j] == snd->fault_msg[j];
@@ -292,6 +308,124 @@ static bh_error_t copy_in(cte_t *src, cte_t *dst)
 }
 
 /*
+ * The receiver's receive slot: recv_cnode looked up (depth 64) in its CSpace
+ * rroot, then, when recv_depth is not 0, recv_index at recv_depth (at most
+ * 64) in the CNode found there. *dst is written only on success.
+ */
+/*@ requires \valid_read(rb) && \valid(dst);
+    requires cspace_closed;
+    requires valid_cnode(rroot) || cap_type_l(rroot) != BH_OBJ_CNODE;
+    assigns *dst;
+    ensures \result == BH_OK ==> in_valid_cnode(*dst); */
+static bh_error_t recv_slot(cap_t rroot, const struct bh_ipc_buffer *rb, cte_t **dst)
+{
+    bh_lookup_fault_t lf;
+    cte_t *s = NULL;
+    uint32_t rdepth = (uint32_t)(rb->recv_depth > 64 ? 64 : rb->recv_depth);
+    bh_error_t e = cspace_lookup(rroot, rb->recv_cnode, 64, false, &s, &lf);
+    if (e != BH_OK) {
+        return e;
+    }
+    if (rdepth != 0) {
+        cte_t *node = s;
+        e = cspace_lookup(node->cap, rb->recv_index, rdepth, true, &s, &lf);
+        if (e != BH_OK) {
+            return e;
+        }
+    }
+    *dst = s;
+    return BH_OK;
+}
+
+/* Copies *src into the receiver's receive slot (recv_slot). */
+/*@ requires \valid_read(rb);
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires in_valid_cnode(src);
+    requires valid_cnode(rroot) || cap_type_l(rroot) != BH_OBJ_CNODE;
+    assigns { *s | cte_t *s; cdt_slot(s) };
+    ensures cdt_wf && cspace_closed; */
+static bh_error_t copy_to_recv_slot(cte_t *src, cap_t rroot, const struct bh_ipc_buffer *rb)
+{
+    cte_t *dst = NULL;
+    bh_error_t e = recv_slot(rroot, rb, &dst);
+    if (e != BH_OK) {
+        return e;
+    }
+    return copy_in(src, dst);
+}
+
+/*
+ * The slot that capability i of a message names (cptr sb->caps[i] in the
+ * sender's CSpace sroot, depth sb->cap_depth or 64 when that is 0 or above
+ * 64), or NULL when the lookup fails or the slot is empty.
+ */
+/*@ requires \valid_read(sb) && i < BH_MSG_MAX_CAPS;
+    requires cspace_closed;
+    requires valid_cnode(sroot) || cap_type_l(sroot) != BH_OBJ_CNODE;
+    assigns \nothing;
+    ensures \result == \null ||
+            (\valid(\result) && in_valid_cnode(\result) && !cap_null_l(\result->cap)); */
+static cte_t *send_slot(cap_t sroot, const struct bh_ipc_buffer *sb, uint64_t i)
+{
+    cte_t *src = NULL;
+    bh_lookup_fault_t lf;
+    uint32_t depth = sb->cap_depth == 0 || sb->cap_depth > 64 ? 64u : (uint32_t)sb->cap_depth;
+    if (cspace_lookup(sroot, sb->caps[i], depth, false, &src, &lf) != BH_OK ||
+        cap_is_null(src->cap)) {
+        return NULL;
+    }
+    return src;
+}
+
+/* c is a capability to the endpoint ep_obj the message came through (via_ep). */
+/*@ assigns \nothing;
+    ensures \result <==>
+            (via_ep && cap_type_l(c) == BH_OBJ_ENDPOINT && cap_obj_l(c) == ep_obj.pa); */
+static bool unwraps(cap_t c, bool via_ep, paddr_t ep_obj)
+{
+    return via_ep && cap_type(c) == BH_OBJ_ENDPOINT && pa_addr(cap_obj(c)) == pa_addr(ep_obj);
+}
+
+/* What transfer_one did with a capability. */
+enum xfer_result { XFER_STOP = 0, XFER_UNWRAPPED = 1, XFER_COPIED = 2 };
+
+/*
+ * Moves capability i of a message: cptr sb->caps[i] in the sender's CSpace
+ * sroot. A capability to the endpoint ep_obj (when via_ep) is unwrapped: its
+ * badge goes to rb->caps[i]. Any other is copied into the receive slot,
+ * unless that slot is already used. XFER_STOP: it cannot go (nothing moved).
+ * One helper per capability keeps transfer_caps's loop to its contracts (the
+ * loop with this body inline cost minutes of WP's simplifier).
+ */
+/*@ requires \valid_read(sb) && \valid(rb);
+    requires i < BH_MSG_MAX_CAPS;
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires valid_cnode(sroot) || cap_type_l(sroot) != BH_OBJ_CNODE;
+    requires valid_cnode(rroot) || cap_type_l(rroot) != BH_OBJ_CNODE;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, rb);
+    assigns rb->caps[i], { *s | cte_t *s; cdt_slot(s) };
+    ensures \result == XFER_STOP || \result == XFER_UNWRAPPED || \result == XFER_COPIED;
+    ensures slot_used ==> \result != XFER_COPIED;
+    ensures cdt_wf && cspace_closed; */
+static enum xfer_result transfer_one(cap_t sroot, const struct bh_ipc_buffer *sb, cap_t rroot,
+                                     struct bh_ipc_buffer *rb, uint64_t i, bool via_ep,
+                                     paddr_t ep_obj, bool slot_used)
+{
+    cte_t *src = send_slot(sroot, sb, i);
+    if (src == NULL) {
+        return XFER_STOP;
+    }
+    if (unwraps(src->cap, via_ep, ep_obj)) {
+        put_word(&rb->caps[i], cap_badge(src->cap));
+        return XFER_UNWRAPPED;
+    }
+    if (slot_used || copy_to_recv_slot(src, rroot, rb) != BH_OK) {
+        return XFER_STOP;
+    }
+    return XFER_COPIED;
+}
+
+/*
  * Capability transfer, only when the sender's endpoint capability had the
  * grant right (checked by the caller before anything moves). A capability to
  * the very endpoint the message came through (physical address ep_obj, when
@@ -330,46 +464,20 @@ static uint64_t transfer_caps(const struct tcb *snd, const struct bh_ipc_buffer 
         return 0;
     }
     /*@ loop invariant 0 <= done <= i <= count;
-        loop invariant cdt_wf && cspace_closed && cnode_slots_cdt;
-        loop invariant valid_cnode(sroot) || cap_type_l(sroot) != BH_OBJ_CNODE;
-        loop invariant valid_cnode(rroot) || cap_type_l(rroot) != BH_OBJ_CNODE;
+        loop invariant cdt_wf && cspace_closed;
         loop assigns i, done, slot_used, unw, rb->caps[0 .. BH_MSG_MAX_CAPS - 1],
                      { *s | cte_t *s; cdt_slot(s) };
         loop variant count - i; */
     for (uint64_t i = 0; i < count; i++) {
-        cte_t *src = NULL;
-        bh_lookup_fault_t lf;
-        uint32_t depth = sb->cap_depth == 0 || sb->cap_depth > 64 ? 64u : (uint32_t)sb->cap_depth;
-        if (cspace_lookup(sroot, sb->caps[i], depth, false, &src, &lf) != BH_OK ||
-            cap_is_null(src->cap)) {
+        enum xfer_result r = transfer_one(sroot, sb, rroot, rb, i, via_ep, ep_obj, slot_used);
+        if (r == XFER_STOP) {
             break;
         }
-        cap_t c = src->cap;
-        if (via_ep && cap_type(c) == BH_OBJ_ENDPOINT && pa_addr(cap_obj(c)) == pa_addr(ep_obj)) {
-            put_word(&rb->caps[i], cap_badge(c));
+        if (r == XFER_UNWRAPPED) {
             unw |= 1ull << i;
-            done++;
-            continue;
-        }
-        if (slot_used) {
-            break;
-        }
-        cte_t *dst = NULL;
-        uint32_t rdepth = (uint32_t)(rb->recv_depth > 64 ? 64 : rb->recv_depth);
-        bh_error_t e;
-        if (rdepth == 0) {
-            e = cspace_lookup(rroot, rb->recv_cnode, 64, false, &dst, &lf);
         } else {
-            cte_t *node = NULL;
-            e = cspace_lookup(rroot, rb->recv_cnode, 64, false, &node, &lf);
-            if (e == BH_OK) {
-                e = cspace_lookup(node->cap, rb->recv_index, rdepth, true, &dst, &lf);
-            }
+            slot_used = true;
         }
-        if (e != BH_OK || copy_in(src, dst) != BH_OK) {
-            break;
-        }
-        slot_used = true;
         done++;
     }
     put_word(unwrapped, unw);

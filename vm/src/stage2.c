@@ -109,7 +109,14 @@ uint64_t s2_vttbr(const s2_space_t *s)
 {
     /* = (pa & (2^48 - 1)) | (vmid & 0xff) << 48, as a sum of disjoint fields */
     uint64_t pa = s2_root_pa(s->root).pa;
-    return pa % 0x1000000000000u + (uint64_t)(s->vmid % 256u) * 0x1000000000000u;
+    uint64_t lo = pa % 0x1000000000000u;
+    uint64_t hi = (uint64_t)(s->vmid % 256u);
+    /*@ assert lo < 0x1000000000000 && hi < 256; */
+    uint64_t r = lo + hi * 0x1000000000000u;
+    /* The sum without wrap, then both fields back out of it (CVC4 alone). */
+    /*@ assert r == hi * 0x1000000000000 + lo; */
+    /*@ assert r / 0x1000000000000 == hi && r % 0x1000000000000 == lo; */
+    return r;
 }
 
 bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
