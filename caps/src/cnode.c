@@ -9,7 +9,8 @@
     ensures \result == (have & mask) % 32; */
 static uint32_t rights_and(uint32_t have, uint32_t mask)
 {
-    return (have & mask) % 32u; /* = have & mask & BH_RIGHTS_ALL */
+    uint32_t both = have & mask;
+    return both % 32u; /* = have & mask & BH_RIGHTS_ALL */
 }
 
 /* The capability a copy of c starts from, or BH_E_ILLEGAL_OPERATION. */
@@ -191,7 +192,8 @@ bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
  * refers to a capability container (CNode, TCB). */
 /*@ assigns \nothing;
     ensures \result == \null ||
-      (\valid(\result) && cdt_slot(\result) && \result != self && !cap_null_l(\result->cap)); */
+      (\valid(\result) && cdt_slot(\result) && \result != self && !cap_null_l(\result->cap));
+    ensures \result != \null ==> in_cont_l(\result, c); */
 static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
 {
     cte_t *base;
@@ -202,10 +204,12 @@ static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
     /*@ loop invariant 0 <= i <= n;
         loop invariant \valid(base + (0 .. n - 1));
         loop invariant \forall integer k; 0 <= k < n ==> cdt_slot(base + k);
+        loop invariant n != 0 ==> base == kva_slots(cap_obj_l(c)) && n == cont_count_l(c);
         loop assigns i;
         loop variant n - i; */
     for (uint64_t i = 0u; i < n; i++) {
         if (base + i != self && !cap_is_null(base[i].cap)) {
+            /*@ assert in_cont_l(base + i, c); */
             return base + i;
         }
     }
@@ -225,6 +229,8 @@ static cte_t *other_nonempty_slot(cap_t c, cte_t *self)
     ensures \old(cur->next) != \null ==> \old(cur->next)->next == \old(cur->next->next) &&
                                          \old(cur->next)->cap == \old(cur->next->cap);
     ensures cur->prev == \null && cur->next == \null && cap_null_l(cur->cap);
+    ensures rm_frame: \forall cte_t *s; \separated(s, cur) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
     ensures cdt_wf; */
 static void remove_now(cte_t *cur, bool last)
 {
@@ -242,6 +248,8 @@ static void remove_now(cte_t *cur, bool last)
     ensures cdt_wf;
     ensures \forall cte_t *s; \separated(s, a) && \separated(s, b) ==>
       s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
+    ensures \result == BH_OK ==> a->cap == \old(b->cap) && b->cap == \old(a->cap);
+    ensures \result != BH_OK ==> a->cap == \old(a->cap) && b->cap == \old(b->cap);
     ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION; */
 static bh_error_t swap_step(cte_t *a, cte_t *b)
 {
@@ -252,6 +260,25 @@ static bh_error_t swap_step(cte_t *a, cte_t *b)
     }
     cdt_swap(a, b);
     return BH_OK;
+}
+
+/* swap_step on two slots of a deletion chain: the same, with the frame
+ * stated over all capability slots (what delete_step assigns), so that
+ * delete_step's frame goals stay small. */
+/*@ requires cdt_wf;
+    requires cdt_at(a) && cdt_at(b) && a != b;
+    requires !cap_null_l(a->cap) && !cap_null_l(b->cap);
+    assigns { *s | cte_t *s; cdt_slot(s) };
+    ensures cdt_wf;
+    ensures \forall cte_t *s; \separated(s, a) && \separated(s, b) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
+    ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION; */
+static bh_error_t chain_swap(cte_t *a, cte_t *b)
+{
+    /*@ assert cdt_link_ok(a) && cdt_link_ok(b); */
+    /*@ assert (a->prev == \null || cdt_slot(a->prev)) && (a->next == \null || cdt_slot(a->next)) &&
+          (b->prev == \null || cdt_slot(b->prev)) && (b->next == \null || cdt_slot(b->next)); */
+    return swap_step(a, b);
 }
 
 /*
@@ -276,6 +303,8 @@ static bh_error_t swap_step(cte_t *a, cte_t *b)
     assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
     ensures cdt_wf;
     ensures keep != \null ==> keep->cap == \old(keep->cap);
+    ensures d_frame: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
     ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION ||
             (\result == BH_E_RANGE && !rotate); */
 static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
@@ -287,11 +316,14 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
         loop invariant \forall integer k; 0 <= k < depth ==>
           cdt_at(chain[k]) && !cap_null_l(chain[k]->cap) && chain[k] != keep;
         loop invariant depth >= 2 ==> chain[depth - 1] != chain[depth - 2];
+        loop invariant chain[0] == target;
+        loop invariant \forall integer k; 1 <= k < depth ==> cdt_dying(chain[k]);
         loop assigns depth, chain[1 .. CAPS_DELETE_CHAIN_MAX - 1];
         loop variant CAPS_DELETE_CHAIN_MAX - depth; */
     while (true) {
         cte_t *cur = chain[depth - 1u];
         cte_t *inner = NULL;
+        /*@ assert c_ok: cdt_link_ok(cur); */
         BH_ASSERT(!cap_is_null(cur->cap));
         bool last = cdt_is_last(cur);
         if (last) {
@@ -304,37 +336,57 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
             /*@ assert keep == \null || \separated(keep, cur); */
             /*@ assert (cur->prev == \null || cdt_slot(cur->prev)) &&
                   (cur->next == \null || cdt_slot(cur->next)); */
+            /*@ assert d_cur: cur == target || cdt_dying{Pre}(cur); */
+            /*@ assert d_sep: \forall cte_t *s; cdt_at(s) && s != cur ==> \separated(s, cur); */
             remove_now(cur, last);
             /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+            /*@ assert d_f1: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+                  s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
             return BH_OK;
         }
         if (inner == keep) {
             return BH_E_ILLEGAL_OPERATION;
         }
+        /* A cycle back into the chain: swap with the slot it reaches. */
+        uint32_t at = depth;
         /*@ loop invariant 0 <= j <= depth;
-            loop assigns j;
+            loop invariant at == depth || (at < j && chain[at] == inner);
+            loop assigns j, at;
             loop variant depth - j; */
         for (uint32_t j = 0u; j < depth; j++) {
-            if (chain[j] == inner) {
-                /*@ assert keep == \null || (\separated(keep, cur) && \separated(keep, chain[j])); */
-                bh_error_t e = swap_step(chain[j], cur);
-                /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
-                return e;
+            if (at == depth && chain[j] == inner) {
+                at = j;
             }
         }
-        if (depth == CAPS_DELETE_CHAIN_MAX) {
+        if (at == depth) {
+            if (depth < CAPS_DELETE_CHAIN_MAX) {
+                /*@ assert inner != cur; */
+                /*@ assert d_wit: cdt_at(cur) && !cap_null_l(cur->cap) && cdt_last_l(cur) &&
+                      in_cont_l(inner, cur->cap); */
+                /*@ assert d_in: cdt_dying(inner); */
+                chain[depth] = inner;
+                depth++;
+                continue;
+            }
             if (!rotate) {
                 return BH_E_RANGE;
             }
-            /*@ assert keep == \null ||
-                  (\separated(keep, cur) && \separated(keep, chain[depth - 2u])); */
-            bh_error_t e = swap_step(chain[depth - 2u], cur);
-            /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
-            return e;
+            /* Too deep: swap the last two links (see above). */
+            at = depth - 2u;
+            /*@ assert chain[at] != cur; */
+        } else {
+            /*@ assert chain[at] == inner; */
         }
-        /*@ assert inner != cur; */
-        chain[depth] = inner;
-        depth++;
+        cte_t *other = chain[at];
+        /*@ assert other != cur; */
+        /*@ assert keep == \null || (\separated(keep, cur) && \separated(keep, other)); */
+        /*@ assert s_pre: (cur == target || cdt_dying{Pre}(cur)) &&
+              (other == target || cdt_dying{Pre}(other)); */
+        bh_error_t e = chain_swap(other, cur);
+        /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+        /*@ assert d_f2: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+              s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
+        return e;
     }
 }
 
@@ -402,10 +454,83 @@ static bool revoke_done(cte_t *slot)
     return true;
 }
 
+/* Nothing left to revoke (BH_OK, an Untyped's free index reset), more work
+ * (BH_E_PREEMPTED, nothing changed), or a cycle (BH_E_ILLEGAL_OPERATION). */
+/*@ requires cdt_wf && cdt_at(slot);
+    assigns slot->cap.w1;
+    ensures cdt_wf;
+    ensures \result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_ILLEGAL_OPERATION;
+    ensures \result != BH_OK ==> slot->cap == \old(slot->cap);
+    ensures \result == BH_E_PREEMPTED ==> !cap_null_l(slot->cap) && slot->next != \null &&
+      cdt_at(slot->next) && slot->next != slot && !cap_null_l(slot->next->cap) &&
+      cdt_child_l(slot->cap, slot->next->cap);
+    ensures \result == BH_OK ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
+                                 !cdt_child_l(\old(slot->cap), slot->next->cap);
+    ensures cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
+      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
+    ensures cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap); */
+static bh_error_t revoke_check(cte_t *slot)
+{
+    if (slot->next == slot) {
+        return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
+    /*@ assert slot->next == \null || (cdt_at(slot->next) && \separated(slot, slot->next)); */
+    if (revoke_done(slot)) {
+        return BH_OK;
+    }
+    return BH_E_PREEMPTED;
+}
+
+/* One unit of revoke work; caps_revoke is a loop of them. BH_OK: nothing left
+ * (revoke_check); BH_E_PREEMPTED: one delete step towards removing the first
+ * child. The step changes exactly (u_frame): that child's slot and the slots
+ * inside containers whose last capability in the tree it is deleting
+ * (cdt_dying), nothing when the capability has no child; the revoked
+ * capability only gets its free index reset (u_same, u_ut). */
+/*@ requires cdt_wf;
+    requires cdt_at(slot);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures u_wf: cdt_wf;
+    ensures u_codes: \result == BH_OK || \result == BH_E_PREEMPTED ||
+                     \result == BH_E_ILLEGAL_OPERATION;
+    ensures u_same: cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap);
+    ensures u_ut: cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
+      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
+    ensures u_more: \result != BH_OK ==> slot->cap == \old(slot->cap);
+    ensures u_none: \result == BH_OK ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
+                                         !cdt_child_l(\old(slot->cap), slot->next->cap);
+    ensures u_frame: \forall cte_t *s; cdt_at(s) && s != slot &&
+      !(\old(slot->next) != \null && cdt_child_l(\old(slot->cap), \old(slot->next->cap)) &&
+        (s == \old(slot->next) || cdt_dying{Pre}(s))) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1); */
+static bh_error_t revoke_unit(cte_t *slot)
+{
+    if (slot->next == slot) {
+        return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
+    /*@ assert slot->next == \null || (cdt_at(slot->next) && \separated(slot, slot->next)); */
+    if (cap_is_null(slot->cap) || !cdt_has_children(slot)) {
+        /*@ assert u_sep: \forall cte_t *s; cdt_at(s) && s != slot ==> \separated(s, slot); */
+        bh_error_t e = revoke_check(slot);
+        /*@ assert u_f0: \forall cte_t *s; cdt_at(s) && s != slot ==>
+              s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
+        return e;
+    }
+    /*@ assert cdt_at(slot->next) && !cap_null_l(slot->next->cap); */
+    /* The chain of a step never enters slot: refused when slot is held
+     * inside one of its own descendants. */
+    bh_error_t e = delete_step(slot->next, true, slot);
+    if (e != BH_OK) {
+        return e;
+    }
+    return BH_E_PREEMPTED;
+}
+
 /* Revoke removes the descendants and keeps the capability: on BH_OK the
  * capability that follows is not a child (r_none), and since descendants
  * follow a capability contiguously (preorder) none is left; the capability is
- * unchanged but for an Untyped's free index (r_same, r_ut). */
+ * unchanged but for an Untyped's free index (r_same, r_ut). Each unit of work
+ * changes exactly what revoke_unit's u_frame says. */
 /*@ requires cdt_wf;
     requires cdt_at(slot);
     assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
@@ -425,21 +550,11 @@ bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
         loop assigns done, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
         loop variant budget - done; */
     for (uint32_t done = 0u;; done++) {
-        if (slot->next == slot) {
-            return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
-        }
-        /*@ assert slot->next == \null || (cdt_at(slot->next) && \separated(slot, slot->next)); */
-        if (revoke_done(slot)) {
-            return BH_OK;
-        }
-        /*@ assert cdt_at(slot->next) && !cap_null_l(slot->next->cap); */
         if (done == budget) {
-            return BH_E_PREEMPTED;
+            return revoke_check(slot);
         }
-        /* The chain of a step never enters slot: refused when slot is held
-         * inside one of its own descendants. */
-        bh_error_t e = delete_step(slot->next, true, slot);
-        if (e != BH_OK) {
+        bh_error_t e = revoke_unit(slot);
+        if (e != BH_E_PREEMPTED) {
             return e;
         }
     }

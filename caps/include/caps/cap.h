@@ -382,14 +382,26 @@ uint32_t caps_object_size_bits(bh_objtype_t type, uint32_t user_bits);
     ensures \result == cap_size_bits_l(c); */
 uint32_t cap_object_size_bits(cap_t c);
 
+/* The slots a container capability's object holds (CNode: 2^radix slots,
+ * TCB: its first BH_TCB_CAP_SLOTS), at the object's kernel virtual address
+ * (kva_slots, as for cnode_slots_l); in_cont_l(s, c): s is one of them. */
+/*@ logic integer cont_count_l(cap_t c) =
+      cap_type_l(c) == BH_OBJ_CNODE ? cnode_nslots_l(c) :
+      cap_type_l(c) == BH_OBJ_TCB ? BH_TCB_CAP_SLOTS : 0;
+    predicate in_cont_l(cte_t *s, cap_t c) =
+      \exists integer i; 0 <= i < cont_count_l(c) && s == kva_slots(cap_obj_l(c)) + i;
+*/
+
 /* Capability slots inside the object a capability refers to (CNode slots, the
  * TCB's slots). Returns false if the object holds no capabilities. Defined in
  * cap_kva.c (pa_to_kva): its contract is an assumption — the container's
- * slots are valid capability slots (cdt_slot). */
+ * slots are valid capability slots (cdt_slot) at the object's kernel virtual
+ * address (kva_slots, as cap_cnode_slots). */
 /*@ requires \valid(first) && \valid(count) && \separated(first, count);
     assigns *first, *count;
     ensures \result ==> \valid(*first + (0 .. *count - 1)) &&
       (\forall integer i; 0 <= i < *count ==> cdt_slot(*first + i));
+    ensures \result ==> *first == kva_slots(cap_obj_l(c)) && *count == cont_count_l(c);
     ensures !\result ==> *count == 0; */
 bool cap_container_slots(cap_t c, cte_t **first, uint64_t *count);
 

@@ -127,11 +127,24 @@ bool cdt_is_parent_of(const cte_t *a, const cte_t *b);
     ensures \result <==> s->next != \null && cdt_child_l(s->cap, s->next->cap); */
 bool cdt_has_children(const cte_t *s);
 
+/* cdt_last_l: s holds the last capability to its object (neither list
+ * neighbour refers to it). cdt_dying: s is one of the slots inside a
+ * container (CNode, TCB) whose capability in the tree is the last one to it,
+ * i.e. a slot that deleting that capability empties (delete_step's chain). */
+/*@ predicate cdt_last_l{L}(cte_t *s) =
+      (\at(s->prev, L) == \null || !cdt_same_l(\at(s->prev->cap, L), \at(s->cap, L))) &&
+      (\at(s->next, L) == \null || !cdt_same_l(\at(s->next->cap, L), \at(s->cap, L)));
+    predicate cdt_dying{L}(cte_t *s) =
+      \exists cte_t *t; cdt_at{L}(t) && !cap_null_l(\at(t->cap, L)) && cdt_last_l{L}(t) &&
+        in_cont_l(s, \at(t->cap, L));
+*/
+
 /* Is the slot the last capability to its object? */
 /*@ requires \valid_read(s);
     requires s->prev == \null || \valid_read(s->prev);
     requires s->next == \null || \valid_read(s->next);
-    assigns \nothing; */
+    assigns \nothing;
+    ensures \result <==> cdt_last_l(s); */
 bool cdt_is_last(const cte_t *s);
 
 /* Put cap into the empty slot dest as the root of a new list (boot). */

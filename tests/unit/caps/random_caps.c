@@ -609,6 +609,72 @@ static bool check_lifetimes(unsigned ev_start)
 
 static unsigned long stats_ok[OP_KINDS], stats_err[OP_KINDS], stats_fin;
 
+/* The frame proved for one unit of revoke work (revoke_unit in cnode.c,
+ * u_frame): it changes only the revoked slot, the slot of its first child,
+ * and slots inside a container whose capability is the last one to it
+ * (cdt_dying in cdt.h). Checked on every revoke call with budget 1. */
+static cte_t *unit_slot[MAXS];
+static cap_t unit_before[MAXS];
+static bool unit_allowed[MAXS];
+static unsigned unit_n;
+static const cte_t *unit_child;
+static unsigned long stats_units, stats_units_inside;
+
+static void unit_allow(const cte_t *p)
+{
+    uint32_t *v = set_find(&slotset, (uint64_t)(uintptr_t)p, false);
+    if (v != NULL && *v != 0) {
+        unit_allowed[*v - 1] = true;
+    }
+}
+
+static bool unit_snapshot(cte_t *slot)
+{
+    if (!check_invariants()) { /* fills S[0 .. ns) and slotset */
+        return false;
+    }
+    unit_n = ns;
+    for (unsigned i = 0; i < ns; i++) {
+        unit_slot[i] = S[i];
+        unit_before[i] = S[i]->cap;
+        unit_allowed[i] = S[i] == slot;
+    }
+    unit_child = NULL;
+    if (!cap_is_null(slot->cap) && cdt_has_children(slot)) {
+        unit_child = slot->next;
+        unit_allow(slot->next);
+    }
+    for (unsigned i = 0; i < ns; i++) {
+        cte_t *base;
+        uint64_t n;
+        if (!cap_is_null(S[i]->cap) && cdt_is_last(S[i]) &&
+            cap_container_slots(S[i]->cap, &base, &n)) {
+            for (uint64_t k = 0; k < n; k++) {
+                unit_allow(base + k);
+            }
+        }
+    }
+    return true;
+}
+
+static bool unit_check(const cte_t *slot)
+{
+    bool inside = false;
+    for (unsigned i = 0; i < unit_n; i++) {
+        const cte_t *x = unit_slot[i];
+        if (memcmp(&x->cap, &unit_before[i], sizeof(cap_t)) == 0) {
+            continue;
+        }
+        if (!unit_allowed[i]) {
+            return fail("revoke unit changed slot %p outside its frame", (const void *)x);
+        }
+        inside = inside || (x != slot && x != unit_child);
+    }
+    stats_units++;
+    stats_units_inside += inside ? 1u : 0u;
+    return true;
+}
+
 /* Rights never grow; badges are never changed; moves keep the capability. */
 static bool check_derived(const op_t *op, cap_t src, cap_t dst)
 {
@@ -681,7 +747,14 @@ static bool run_op(const op_t *op)
     case OP_REVOKE:
         may_change_on_error = true;
         for (unsigned i = 0; i < 100000; i++) {
+            bool unit = op->kind == OP_REVOKE && op->budget == 1u;
+            if (unit && !unit_snapshot(s)) {
+                return false;
+            }
             e = op->kind == OP_DELETE ? caps_delete(s, op->budget) : caps_revoke(s, op->budget);
+            if (unit && !unit_check(s)) {
+                return false;
+            }
             if (e != BH_E_PREEMPTED || !op->finish) {
                 break;
             }
@@ -902,6 +975,9 @@ int main(int argc, char **argv)
         printf("  %-8s %7lu ok %7lu refused\n", op_names[k], stats_ok[k], stats_err[k]);
         tot_ok += stats_ok[k];
     }
+    printf("revoke units checked against their frame: %lu (%lu changed a slot inside a dying "
+           "container)\n",
+           stats_units, stats_units_inside);
     printf("ok: %ld operations, %lu succeeded, %lu hook calls, invariants held after every "
            "step\n",
            nops, tot_ok, stats_fin);
