@@ -39,6 +39,30 @@ static void fault_set(bh_lookup_fault_t *f, bh_lookup_failure_t kind, uint32_t l
     f->guard_found = 0u;
 }
 
+/* The slot one level indexes once its guard matched (its own function: the
+ * index's arithmetic stays out of every goal of the lookup's loop). */
+/*@ requires valid_cnode(node);
+    requires gsize == cnode_gsize_l(node) && radix == cnode_radix_l(node);
+    requires radix != 0 && gsize + radix <= bits_left <= 64;
+    requires bits_l(cptr, bits_left, gsize) == cnode_guard_l(node);
+    assigns \nothing;
+    ensures level_ok(node, cptr, bits_left);
+    ensures \result == level_slot(node, cptr, bits_left);
+    ensures in_valid_cnode(\result); */
+static cte_t *level_slot_at(cap_t node, uint64_t cptr, uint32_t bits_left, uint32_t gsize,
+                            uint32_t radix)
+{
+    /* No wrap (gsize + radix <= bits_left): said here, so the index's
+     * proof needs no unsigned arithmetic. */
+    uint32_t top = bits_left - gsize;
+    /*@ assert top == bits_left - gsize; */
+    uint64_t index = bits_below(cptr, top, radix);
+    cte_t *s = cap_cnode_slots(node) + index;
+    /*@ assert index == level_index(node, cptr, bits_left); */
+    /*@ assert 0 <= index < cnode_nslots_l(node); */
+    return s;
+}
+
 /* *slot and *fault are written only on the way out: the walk itself reads
  * the capability space and changes nothing (its contract: cspace.h). */
 bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, cte_t **slot,
@@ -80,19 +104,9 @@ bh_error_t cspace_lookup(cap_t root, uint64_t cptr, uint32_t depth, bool exact, 
             fault->guard_found = found;
             return BH_E_LOOKUP_FAILED;
         }
-        /* No wrap (gsize + radix <= bits_left): said here, so the index's
-         * proof needs no unsigned arithmetic. */
-        uint32_t top = bits_left - gsize;
-        /*@ assert top == bits_left - gsize; */
-        uint64_t index = bits_below(cptr, top, radix);
-        cte_t *s = cap_cnode_slots(node) + index;
+        cte_t *s = level_slot_at(node, cptr, bits_left, gsize, radix);
         uint32_t rest = bits_left - (gsize + radix);
-        /*@ assert level_ok(node, cptr, bits_left); */
-        /*@ assert index == level_index(node, cptr, bits_left); */
-        /*@ assert s == level_slot(node, cptr, bits_left); */
         /*@ assert rest == level_rest(node, bits_left); */
-        /*@ assert 0 <= index < cnode_nslots_l(node); */
-        /*@ assert in_valid_cnode(s); */
         if (rest == 0u) {
             /*@ assert resolves(node, cptr, bits_left, exact, s, 0); */
             /*@ assert resolves(root, cptr, depth, exact, s, 0); */

@@ -146,6 +146,52 @@ struct retype_plan {
     uint64_t need;  /* count * obj_size: the new free index is start + need */
 };
 
+/* The memory half of retype_check (its own function: the placement goals
+ * then carry none of the argument and slot checks' paths). Writes *plan's
+ * size and placement fields, on success only. */
+/*@ requires \valid(plan);
+    requires cap_type_l(u) == BH_OBJ_UNTYPED;
+    requires u.w1 % 64 <= BH_UNTYPED_MAX_BITS && ut_free_l(u) <= pow2(u.w1 % 64);
+    requires 0 < count <= BH_RETYPE_MAX_COUNT;
+    requires type == BH_OBJ_UNTYPED ==> BH_UNTYPED_MIN_BITS <= user_bits <= BH_UNTYPED_MAX_BITS;
+    requires type == BH_OBJ_CNODE ==> BH_CNODE_RADIX_MIN <= user_bits <= BH_CNODE_RADIX_MAX;
+    assigns plan->obj_bits, plan->obj_size, plan->from, plan->start, plan->need;
+    ensures \result == BH_OK || \result == BH_E_NOT_ENOUGH_MEMORY || \result == BH_E_REVOKE_FIRST;
+    ensures bits: \result == BH_OK ==> plan->obj_bits <= u.w1 % 64;
+    ensures size: \result == BH_OK ==> plan->obj_size == pow2(plan->obj_bits);
+    ensures need: \result == BH_OK ==> plan->need == count * plan->obj_size;
+    ensures watermark: \result == BH_OK ==>
+      plan->from == (children ? ut_free_l(u) : 0) && plan->from <= plan->start &&
+      plan->from < plan->start + plan->need;
+    ensures inside: \result == BH_OK ==>
+      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(u.w1 % 64); */
+static bh_error_t retype_mem(cap_t u, bh_objtype_t type, uint32_t user_bits, uint64_t count,
+                             bool children, struct retype_plan *plan)
+{
+    uint32_t obj_bits = caps_object_size_bits(type, user_bits);
+    uint32_t ut_bits = cap_ut_size_bits(u);
+    uint64_t ut_size = caps_pow2(ut_bits);
+    uint64_t obj_size = caps_pow2(obj_bits);
+    /* The second test follows from the first (powers of two); it is the one
+     * retype_place needs. */
+    if (obj_bits > ut_bits || obj_size > ut_size) {
+        return BH_E_NOT_ENOUGH_MEMORY;
+    }
+    uint64_t need = retype_need(count, obj_size);
+    uint64_t from = children ? cap_ut_free_index(u) : 0u;
+    uint64_t start = 0u;
+    if (!retype_place(from, ut_size, obj_size, count, &start)) {
+        return (children && need <= ut_size) ? BH_E_REVOKE_FIRST : BH_E_NOT_ENOUGH_MEMORY;
+    }
+    /*@ assert start + need <= ut_size && start % obj_size == 0; */
+    plan->obj_bits = obj_bits;
+    plan->obj_size = obj_size;
+    plan->from = from;
+    plan->start = start;
+    plan->need = need;
+    return BH_OK;
+}
+
 /*
  * The checks of caps_retype, in its documented order, and where the objects
  * go. children: the untyped has children (cdt_has_children). The model of
@@ -210,30 +256,11 @@ static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user
             return BH_E_DELETE_FIRST;
         }
     }
-    cte_t *dest = slots + offset;
-
-    uint32_t obj_bits = caps_object_size_bits(type, user_bits);
-    uint32_t ut_bits = cap_ut_size_bits(u);
-    uint64_t ut_size = caps_pow2(ut_bits);
-    uint64_t obj_size = caps_pow2(obj_bits);
-    /* The second test follows from the first (powers of two); it is the one
-     * retype_place needs. */
-    if (obj_bits > ut_bits || obj_size > ut_size) {
-        return BH_E_NOT_ENOUGH_MEMORY;
+    e = retype_mem(u, type, user_bits, count, children, plan);
+    if (e != BH_OK) {
+        return e;
     }
-    uint64_t need = retype_need(count, obj_size);
-    uint64_t from = children ? cap_ut_free_index(u) : 0u;
-    uint64_t start = 0u;
-    if (!retype_place(from, ut_size, obj_size, count, &start)) {
-        return (children && need <= ut_size) ? BH_E_REVOKE_FIRST : BH_E_NOT_ENOUGH_MEMORY;
-    }
-    /*@ assert start + need <= ut_size && start % obj_size == 0; */
-    plan->dest = dest;
-    plan->obj_bits = obj_bits;
-    plan->obj_size = obj_size;
-    plan->from = from;
-    plan->start = start;
-    plan->need = need;
+    plan->dest = slots + offset;
     return BH_OK;
 }
 

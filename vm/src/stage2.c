@@ -92,6 +92,20 @@ static void report_missing(unsigned *missing_level, bh_error_t err, unsigned sto
     }
 }
 
+/* Clearing any one descriptor keeps the tree well formed (a 0 is no table
+ * descriptor; every other entry keeps its value): proved once here, in a small
+ * context, instead of after the store in each caller. */
+/*@ requires s2_root_ok(r) && \valid(table + (0 .. n - 1)) && idx < n;
+    assigns table[idx];
+    ensures table[idx] == 0 && \result == \old(table[idx]);
+    ensures \forall integer i; 0 <= i < n && i != idx ==> table[i] == \old(table[i]);
+    ensures s2_root_ok(r); */
+static s2_desc_t clear_entry(s2_root_t *r, s2_desc_t *table, size_t n, size_t idx)
+{
+    (void)r;
+    return s2_entry_clear(table, n, idx);
+}
+
 bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid)
 {
     BH_ASSERT(s != NULL && root != NULL);
@@ -174,7 +188,9 @@ bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t 
     if (!s2_desc_is_table(parent[idx], level - 1u)) {
         return BH_E_NOT_MAPPED;
     }
-    s2_desc_t old = s2_entry_clear(parent, entries_at(level - 1u), idx);
+    /* The one entry written, named before the store (for the assigns goal). */
+    /*@ assert parent + idx == s2_walk_l{Pre}(s->root, a, level - 1) + s2_idx_l(a, level - 1); */
+    s2_desc_t old = clear_entry(s->root, parent, entries_at(level - 1u), idx);
     arch_s2_table_write_barrier();
     /* Walk caches and every leaf below the table may be cached: drop them all. */
     arch_s2_tlb_invalidate_vmid(s->vmid);
@@ -234,6 +250,20 @@ static void fill_mapping(s2_desc_t d, unsigned level, uint64_t ipa, s2_mapping_t
     m->rights = s2_desc_rights(d);
     m->type = s2_desc_memtype(d);
     m->desc = d;
+}
+
+/* fill_mapping for s2_unmap's *old, which is apart from the tree: the tree
+ * stays well formed (proved once here, not on every path of s2_unmap). */
+/*@ requires 1 <= level <= 3 && \valid(m);
+    requires s2_root_ok(r) && s2_mapping_apart(r, m);
+    assigns *m;
+    ensures m->desc == d && m->level == level;
+    ensures m->base.ipa == ipa - ipa % (level == 1 ? 0x40000000 : level == 2 ? 0x200000 : 0x1000);
+    ensures s2_root_ok(r); */
+static void fill_old(s2_root_t *r, s2_desc_t d, unsigned level, uint64_t ipa, s2_mapping_t *m)
+{
+    (void)r;
+    fill_mapping(d, level, ipa, m);
 }
 
 /* Find the leaf covering ipa: its table and level. */
@@ -296,14 +326,12 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old)
     if (a % leaf_size(level) != 0u) { /* = !is_aligned(a, leaf size) */
         return BH_E_ALIGNMENT;
     }
-    s2_desc_t d = s2_entry_clear(t, entries_at(level), s2_index(ipa, level));
-    /* Clearing an entry keeps the tree well formed; *old is apart from it. */
-    /*@ assert s2_root_ok(s->root); */
+    s2_desc_t d = clear_entry(s->root, t, entries_at(level), s2_index(ipa, level));
     /* Break: the cleared entry must be visible before the TLBs are cleaned. */
     arch_s2_table_write_barrier();
     arch_s2_tlb_invalidate_ipa(s->vmid, ipa, level);
     if (old != NULL) {
-        fill_mapping(d, level, a, old);
+        fill_old(s->root, d, level, a, old);
     }
     return BH_OK;
 }
