@@ -128,6 +128,218 @@ static void test_cap_transfer(void)
               (unsigned long)xfer_caps[0], (unsigned long)xfer_caps[1], e);
 }
 
+/* ---- 3b. unwrapping; receive slots inside a second CNode ---- */
+
+#define XFER_UNTOUCHED 0xdeadull /* preset in the receiver's caps[]: the kernel left it */
+
+/* One message: the receive slot the receiver names, then what its Recv saw. */
+static volatile struct {
+    uint64_t recv_cnode, recv_index, recv_depth;
+    uint64_t err, info, badge, mr0;
+    uint64_t caps[BH_MSG_MAX_CAPS];
+} xr;
+
+/* Receives one message per signal on go (receive slot from xr) and signals done. */
+static void xfer_receiver(uint64_t ep, uint64_t go_done)
+{
+    uint64_t go = go_done & 0xffff;
+    uint64_t done = go_done >> 16;
+    struct bh_ipc_buffer *b = bh_ipcbuf();
+    for (;;) {
+        bh_wait(go, 0);
+        b->recv_cnode = xr.recv_cnode;
+        b->recv_index = xr.recv_index;
+        b->recv_depth = xr.recv_depth;
+        for (unsigned i = 0; i < BH_MSG_MAX_CAPS; i++) {
+            b->caps[i] = XFER_UNTOUCHED;
+        }
+        struct bh_sysregs r = {{ep, 0, 0, 0, 0, 0, 0, 0}, BH_SYS_RECV};
+        bh_syscall(&r);
+        xr.err = r.x[0];
+        xr.info = r.x[1];
+        xr.mr0 = r.x[2];
+        xr.badge = r.nr;
+        for (unsigned i = 0; i < BH_MSG_MAX_CAPS; i++) {
+            xr.caps[i] = b->caps[i];
+        }
+        bh_signal(done);
+    }
+}
+
+static unsigned xfer_delivered;
+
+struct xfer_ctx {
+    uint64_t send_ep; /* the sender's (badged, granting) capability */
+    uint64_t go, done;
+};
+
+/* Sends label 9, MR0 0x600d and caps[0..n-1] (root CNode addresses) to a
+ * receiver whose receive slot is (cnode, index, depth); the receiver has
+ * recorded what arrived in xr on return. */
+static void xfer_round(const struct xfer_ctx *x, uint64_t cnode, uint64_t index, uint64_t depth,
+                       const uint64_t *caps, unsigned n)
+{
+    xr.recv_cnode = cnode;
+    xr.recv_index = index;
+    xr.recv_depth = depth;
+    xr.err = ~0ull;
+    bh_signal(x->go);
+    struct bh_ipc_buffer *b = bh_ipcbuf();
+    for (unsigned i = 0; i < n; i++) {
+        b->caps[i] = caps[i];
+    }
+    b->cap_depth = 64;
+    struct bh_sysregs r = {{x->send_ep, bh_msginfo(9, n, 1), 0x600d, 0, 0, 0, 0, 0}, BH_SYS_SEND};
+    bh_syscall(&r);
+    kt_check(r.x[0] == BH_OK, "send with capabilities returns BH_OK");
+    bh_wait(x->done, 0);
+    bool ok = xr.err == BH_OK && bh_msginfo_label(xr.info) == 9 &&
+              bh_msginfo_length(xr.info) == 1 && xr.mr0 == 0x600d && xr.badge == 0x5a;
+    kt_check(ok, "the message itself arrives (label, MR0, sender's badge)");
+    xfer_delivered += ok ? 1u : 0u;
+}
+
+/* Copies slot index (at depth) of the CNode at root slot cnode to a new root slot. */
+static bh_error_t copy_out(uint64_t cnode, uint64_t index, uint64_t depth, uint64_t *dest)
+{
+    *dest = kt_slot();
+    uint64_t mr[5] = {*dest, 64, index, depth, BH_RIGHTS_ALL};
+    return bh_invoke(CNODE, BH_INV_CNODE_COPY, mr, 5, &cnode, 1, 0);
+}
+
+/* Signals the notification capability at root slot s; returns the bits seen on ntfn. */
+static uint64_t signal_seen(uint64_t s, uint64_t ntfn)
+{
+    uint64_t bits = 0;
+    kt_check(bh_signal(s) == BH_OK, "signal through a received capability");
+    bh_poll(ntfn, &bits);
+    return bits;
+}
+
+/* Unwrap: caps 0 and 2 are the endpoint the message goes through (badges 0x77,
+ * 0x99): the receiver gets their badges in caps[0] and caps[2] and bits 0 and 2
+ * of the unwrapped mask; cap 1 (a notification) lands in the receive slot and
+ * caps[1] stays as the receiver left it. */
+static void test_unwrap(const struct xfer_ctx *x, uint64_t ep)
+{
+    uint64_t n1 = kt_alloc(BH_OBJ_NOTIFICATION, 0);
+    uint64_t u[3] = {kt_mint(ep, BH_RIGHTS_ALL, 0x77, "mint badge 0x77"),
+                     kt_mint(n1, BH_RIGHTS_ALL, 0x4, "mint a notification badge 0x4"),
+                     kt_mint(ep, BH_RIGHT_WRITE, 0x99, "mint badge 0x99")};
+    uint64_t dest = kt_slot();
+    xfer_round(x, dest, 0, 0, u, 3);
+    uint64_t ncaps = bh_msginfo_caps(xr.info);
+    uint64_t unw = bh_msginfo_unwrapped(xr.info);
+    uint64_t got[3] = {xr.caps[0], xr.caps[1], xr.caps[2]};
+    kt_check(ncaps == 3 && unw == 0x5, "three caps moved, caps 0 and 2 unwrapped");
+    kt_check(got[0] == 0x77 && got[1] == XFER_UNTOUCHED && got[2] == 0x99,
+             "badges of the unwrapped caps in caps[0] and caps[2] only");
+    uint64_t bits = signal_seen(dest, n1);
+    kt_check(bits == 0x4, "the notification arrived in the receive slot");
+    /* The endpoint alone: unwrapped, the receive slot stays empty. */
+    uint64_t dest2 = kt_slot();
+    xfer_round(x, dest2, 0, 0, u, 1);
+    uint64_t ncaps2 = bh_msginfo_caps(xr.info);
+    uint64_t unw2 = bh_msginfo_unwrapped(xr.info);
+    bh_error_t e = bh_cnode_copy(CNODE, kt_slot(), dest2, BH_RIGHTS_ALL);
+    kt_check(ncaps2 == 1 && unw2 == 0x1 && xr.caps[0] == 0x77, "a lone endpoint cap unwrapped");
+    kt_check(e == BH_E_INVALID_CAPABILITY, "no capability for an unwrapped one");
+    bh_printf("cap-unwrap-test: sent ep 0x77, ntfn, ep 0x99: %lu moved, unwrapped 0x%lx, caps[] "
+              "0x%lx 0x%lx 0x%lx, ntfn in receive slot signalled 0x%lx\n",
+              (unsigned long)ncaps, (unsigned long)unw, (unsigned long)got[0],
+              (unsigned long)got[1], (unsigned long)got[2], (unsigned long)bits);
+    /* A capability to another endpoint is transferred, not unwrapped. */
+    uint64_t other = kt_alloc(BH_OBJ_ENDPOINT, 0);
+    uint64_t oc = kt_mint(other, BH_RIGHTS_ALL, 0x77, "mint another endpoint badge 0x77");
+    uint64_t dest3 = kt_slot();
+    xfer_round(x, dest3, 0, 0, &oc, 1);
+    uint64_t ncaps3 = bh_msginfo_caps(xr.info);
+    uint64_t unw3 = bh_msginfo_unwrapped(xr.info);
+    uint64_t caps0 = xr.caps[0];
+    bh_error_t e3 = bh_cnode_copy(CNODE, kt_slot(), dest3, BH_RIGHTS_ALL);
+    kt_check(ncaps3 == 1 && unw3 == 0 && caps0 == XFER_UNTOUCHED && e3 == BH_OK,
+             "another endpoint's capability is transferred");
+    bh_printf("cap-unwrap-test: ep alone: %lu moved, unwrapped 0x%lx, receive slot empty (%u), "
+              "other ep: %lu moved, unwrapped 0x%lx, caps[0] 0x%lx, in receive slot (%u)\n",
+              (unsigned long)ncaps2, (unsigned long)unw2, e, (unsigned long)ncaps3,
+              (unsigned long)unw3, (unsigned long)caps0, e3);
+}
+
+/*
+ * A receive slot inside a second CNode (radix 4, no guard: resolving depth 4)
+ * held in the receiver's root CNode: recv_cnode names that CNode's root slot,
+ * recv_index the slot in it at recv_depth. A receive slot that does not
+ * resolve or is occupied drops the capability (and stops the transfer); the
+ * message itself is still delivered.
+ */
+static void test_recv_depth(const struct xfer_ctx *x)
+{
+    uint64_t cn2 = kt_alloc(BH_OBJ_CNODE, 4);
+    uint64_t n2 = kt_alloc(BH_OBJ_NOTIFICATION, 0);
+    uint64_t n3 = kt_alloc(BH_OBJ_NOTIFICATION, 0);
+    uint64_t c2 = kt_mint(n2, BH_RIGHTS_ALL, 0x8, "mint a notification badge 0x8");
+    uint64_t c3 = kt_mint(n3, BH_RIGHTS_ALL, 0x10, "mint a notification badge 0x10");
+    uint64_t s = 0;
+
+    xfer_round(x, cn2, 5, 4, &c2, 1);
+    uint64_t moved = bh_msginfo_caps(xr.info);
+    bh_error_t ce = copy_out(cn2, 5, 4, &s);
+    uint64_t bits = ce == BH_OK ? signal_seen(s, n2) : 0;
+    kt_check(moved == 1 && ce == BH_OK && bits == 0x8, "capability landed at index 5, depth 4");
+
+    /* Depth 3 is too few bits for the radix-4 level; depth 8 leaves 4 bits
+     * after it with no CNode to descend into. */
+    xfer_round(x, cn2, 6, 3, &c3, 1);
+    uint64_t moved3 = bh_msginfo_caps(xr.info);
+    xfer_round(x, cn2, 6, 8, &c3, 1);
+    uint64_t moved8 = bh_msginfo_caps(xr.info);
+    bh_error_t empty = copy_out(cn2, 6, 4, &s);
+    kt_check(moved3 == 0 && moved8 == 0 && empty == BH_E_INVALID_CAPABILITY,
+             "a receive slot at a wrong depth drops the capability");
+
+    /* Slot 5 is occupied: c3 is dropped and the transfer stops there, so the
+     * endpoint capability after it is not unwrapped either. */
+    uint64_t pair[2] = {c3, x->send_ep};
+    xfer_round(x, cn2, 5, 4, pair, 2);
+    uint64_t moved_occ = bh_msginfo_caps(xr.info);
+    uint64_t unw_occ = bh_msginfo_unwrapped(xr.info);
+    uint64_t caps1 = xr.caps[1];
+    ce = copy_out(cn2, 5, 4, &s);
+    uint64_t old_bits = ce == BH_OK ? signal_seen(s, n2) : 0;
+    uint64_t new_bits = 0;
+    bh_poll(n3, &new_bits);
+    kt_check(moved_occ == 0 && unw_occ == 0 && caps1 == XFER_UNTOUCHED,
+             "an occupied receive slot stops the transfer");
+    kt_check(old_bits == 0x8 && new_bits == 0, "the occupied slot kept its capability");
+
+    /* recv_cnode names a notification, not a CNode. */
+    xfer_round(x, n2, 0, 4, &c3, 1);
+    uint64_t moved_nc = bh_msginfo_caps(xr.info);
+    kt_check(moved_nc == 0, "a receive CNode that is not a CNode drops the capability");
+    bh_printf("cap-recv-slot-test: index 5 at depth 4 in a radix-4 CNode: %lu moved, signalled "
+              "0x%lx, depth 3: %lu moved, depth 8: %lu moved, slot empty (%u)\n",
+              (unsigned long)moved, (unsigned long)bits, (unsigned long)moved3,
+              (unsigned long)moved8, empty);
+    bh_printf("cap-recv-slot-test: occupied: %lu moved, unwrapped 0x%lx, old cap kept (0x%lx, new "
+              "0x%lx), not a CNode: %lu moved\n",
+              (unsigned long)moved_occ, (unsigned long)unw_occ, (unsigned long)old_bits,
+              (unsigned long)new_bits, (unsigned long)moved_nc);
+}
+
+static void test_unwrap_and_recv_slots(void)
+{
+    uint64_t ep = kt_alloc(BH_OBJ_ENDPOINT, 0);
+    struct xfer_ctx x = {kt_mint(ep, BH_RIGHTS_ALL, 0x5a, "mint the sender's endpoint cap"),
+                         kt_alloc(BH_OBJ_NOTIFICATION, 0), kt_alloc(BH_OBJ_NOTIFICATION, 0)};
+    static struct kt_thread rcv;
+    kt_spawn(&rcv, "xfer", xfer_receiver, ep, x.go | (x.done << 16), 200, 0, 0, true);
+    xfer_delivered = 0;
+    test_unwrap(&x, ep);
+    test_recv_depth(&x);
+    kt_check(xfer_delivered == 8, "every message delivered");
+    bh_printf("cap-xfer-messages: %u/8 delivered with label, MR0 and badge 0x5a\n", xfer_delivered);
+}
+
 /* ---- 4. revoke takes access away; the fault handler sees it ---- */
 
 #define VICTIM_VA 0x3f000000ull
@@ -389,6 +601,7 @@ int main(const struct bh_bootinfo *bi)
     test_threads();
     test_ipc();
     test_cap_transfer();
+    test_unwrap_and_recv_slots();
     test_revoke();
     test_messages_and_faults();
     test_budget();

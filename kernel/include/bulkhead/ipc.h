@@ -7,7 +7,9 @@
  *   bits  6..0   length: message registers used (0..BH_MSG_MAX)
  *   bits  8..7   extra capabilities sent (0..BH_MSG_MAX_CAPS)
  *   bits 11..9   on receive: which extra capabilities arrived as badges
- *                (the receiver already held the endpoint) instead of caps
+ *                instead of caps: those to the endpoint the message came
+ *                through ("unwrapped", whatever their rights; caps[i] holds
+ *                the badge, no slot is used)
  *   bits 63..12  label: the message's meaning (method, fault kind, ...)
  * MR0..MR5 travel in x2..x7; MR6 and up in the IPC buffer's mr[] array.
  */
