@@ -8,9 +8,12 @@ then checks and reports:
   - every listed function exists and carries an ACSL contract;
   - every WP goal of every listed function is proved;
   - no function defined in a listed file has a contract without being listed;
+  - every ACSL lemma the proved files can see is itself listed and proved
+    (an entry "file lemma:NAME" proves it in that file's context);
 and writes <out>/report.txt (per function: goals, proved, by whom), the
-assumed contracts (declared-only functions), the coverage of the portable core,
-and the summary line "proved N/N goals in M functions". Exit 1 on any failure.
+assumed contracts (declared-only functions) and axioms, the coverage of the
+portable core, and the summary line "proved N/N goals in M functions and L lemmas". Exit 1
+on any failure.
 """
 import concurrent.futures
 import json
@@ -41,7 +44,7 @@ def read_list(path):
                 continue
             parts = line.split()
             if len(parts) != 2:
-                sys.exit(f"{path}:{n}: expected 'file function', got {line!r}")
+                sys.exit(f"{path}:{n}: expected 'file function' or 'file lemma:NAME', got {line!r}")
             entries.append((parts[0], parts[1]))
     return entries
 
@@ -132,6 +135,26 @@ def specified_functions(printed):
     return with_spec, declared_only - defined, defined
 
 
+def logic_names(printed):
+    """From frama-c -print output: the names of the lemmas and of the axioms
+    in the global annotations the file can see (its own and its headers')."""
+    with open(printed, errors="replace") as f:
+        text = f.read()
+    return set(re.findall(r"\blemma\s+(\w+)\s*:", text)), set(re.findall(r"\baxiom\s+(\w+)\s*:", text))
+
+
+def lemma_results(json_file):
+    """Goal statistics per lemma name from a WP JSON report."""
+    with open(json_file) as jf:
+        axs = json.load(jf).get("wp:axiomatics", {})
+    res = {}
+    for goals in axs.values():
+        for gname, stats in goals.items():
+            if gname.startswith("lemma_"):
+                res[gname[len("lemma_") :]] = stats
+    return res
+
+
 def goal_prover(stats):
     """Which prover closed a goal: Qed first, then the fastest-ranked prover."""
     if stats.get("qed", {}).get("valid", 0):
@@ -197,7 +220,8 @@ def main():
     planned = []
     for f in files:
         src = os.path.join(root, f)
-        listed = [fn for ff, fn in entries if ff == f]
+        listed = [fn for ff, fn in entries if ff == f and not fn.startswith("lemma:")]
+        lemmas = [fn[len("lemma:") :] for ff, fn in entries if ff == f and fn.startswith("lemma:")]
         if not os.path.isfile(src):
             failures.append(f"{f}: no such file")
             continue
@@ -214,14 +238,16 @@ def main():
             if fn not in defs:
                 failures.append(f"{f}: {fn} is listed but not defined there")
         present = [fn for fn in listed if fn in defs]
-        if not present:
+        if not present and not lemmas:
             continue
         base = ["frama-c", src, "-cpp-extra-args=" + cpp] + settings + per_file_settings.get(f, [])
         base += ["-wp-session", session, "-wp-cache", "update"]
 
-        def pass_cmd(n, fns, json_out, base=base, printed=printed):
-            cmd = base + pass_settings[n] + ["-wp-fct", ",".join(fns), "-wp-report-json", json_out]
-            if n == 0:
+        def pass_cmd(n, fns, json_out, lemma=False, print_it=False, base=base, printed=printed):
+            # A lemma is no function's property: it is selected by name alone.
+            select = ["-wp-prop" if lemma else "-wp-fct", ",".join(fns)]
+            cmd = base + pass_settings[n] + select + ["-wp-report-json", json_out]
+            if print_it:
                 cmd += ["-then", "-print", "-ocode", printed]
             return cmd
 
@@ -229,7 +255,7 @@ def main():
         os.makedirs(work, exist_ok=True)
         # Size of the listed functions: the biggest files start first.
         size = sum(defs[fn][1] - defs[fn][0] for fn in present)
-        planned.append((f, listed, defs, json_path, printed, log_path, pass_cmd, work, present, size))
+        planned.append((f, listed, defs, json_path, printed, log_path, pass_cmd, work, present, size, lemmas))
 
     def run_one(cmd, log_path, work, mode):
         ft = time.time()
@@ -251,34 +277,65 @@ def main():
                     break
         return bad
 
+    def prove_lemmas(pl, mode):
+        """The file's listed lemmas, in one run with the second pass's
+        provers (they are few and small; CVC4 alone misses some that Z3 proves
+        at once): (exit status, seconds, lemma name -> goal statistics)."""
+        json_path, log_path, pass_cmd, work, lemmas = pl[3], pl[5], pl[6], pl[7], pl[10]
+        lj = json_path[: -len(".json")] + ".lemmas.json"
+        if os.path.exists(lj):
+            os.remove(lj)
+        rc, dt = run_one(pass_cmd(1, lemmas, lj, lemma=True, print_it=(mode == "w")), log_path, work, mode)
+        if rc != 0 or not os.path.exists(lj):
+            return rc or 1, dt, {}
+        return rc, dt, lemma_results(lj)
+
     def prove_file(pl):
         """Both passes of one file: (exit status, seconds, functions of the
-        second pass, its JSON report)."""
-        _, _, _, json_path, _, log_path, pass_cmd, work, present, _ = pl
-        rc, dt = run_one(pass_cmd(0, present, json_path), log_path, work, "w")
+        second pass, its JSON report, the lemma results)."""
+        _, _, _, json_path, _, log_path, pass_cmd, work, present, _, lemmas = pl
+        lem = (0, 0.0, {})
+        if not present:
+            lem = prove_lemmas(pl, "w")
+            return lem[0], lem[1], [], None, lem
+        rc, dt = run_one(pass_cmd(0, present, json_path, print_it=True), log_path, work, "w")
         if rc != 0 or not os.path.exists(json_path):
-            return rc, dt, [], None
+            return rc, dt, [], None, lem
+        if lemmas:
+            lem = prove_lemmas(pl, "a")
         bad = unproved_functions(json_path, present)
         if not bad:
-            return rc, dt, [], None
+            return rc, dt + lem[1], [], None, lem
         j2 = json_path[: -len(".json")] + ".pass2.json"
         if os.path.exists(j2):
             os.remove(j2)
         rc, dt2 = run_one(pass_cmd(1, bad, j2), log_path, work, "a")
-        return rc, dt + dt2, bad, j2
+        return rc, dt + dt2 + lem[1], bad, j2, lem
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         order = sorted(range(len(planned)), key=lambda i: -planned[i][9])
         futures = {i: pool.submit(prove_file, planned[i]) for i in order}
         outcomes = [futures[i].result() for i in range(len(planned))]
 
-    for pl, (rc, dt, bad, j2) in zip(planned, outcomes):
+    all_lemmas = set()
+    all_axioms = set()
+    listed_lemmas = set()
+    for pl, (rc, dt, bad, j2, lem) in zip(planned, outcomes):
         f, listed, defs, json_path, printed, log_path = pl[:6]
-        if rc != 0 or not os.path.exists(json_path) or not os.path.exists(printed) or (bad and not os.path.exists(j2)):
-            failures.append(f"{f}: frama-c failed (exit {rc}), see {log_path}")
+        present, lemmas = pl[8], pl[10]
+        if (
+            rc != 0
+            or lem[0] != 0
+            or (present and not os.path.exists(json_path))
+            or not os.path.exists(printed)
+            or (bad and not os.path.exists(j2))
+        ):
+            failures.append(f"{f}: frama-c failed (exit {rc or lem[0]}), see {log_path}")
             continue
-        with open(json_path) as jf:
-            results = json.load(jf).get("wp:functions", {})
+        results = {}
+        if present:
+            with open(json_path) as jf:
+                results = json.load(jf).get("wp:functions", {})
         if bad:
             with open(j2) as jf:
                 again = json.load(jf).get("wp:functions", {})
@@ -296,8 +353,28 @@ def main():
 
         for fn in sorted(set(defs) & with_spec - set(listed)):
             failures.append(f"{f}: {fn} has a contract but is not on proofs/core-paths.txt")
+        visible_lemmas, visible_axioms = logic_names(printed)
+        all_lemmas |= visible_lemmas
+        all_axioms |= visible_axioms
 
         report.append(f"== {f} ({dt:.0f} s)")
+        # A lemma is proved from the axioms and lemmas declared before it.
+        lem_res = lem[2]
+        for name in lemmas:
+            listed_lemmas.add(name)
+            if name not in visible_lemmas:
+                report.append(f"  lemma {name}: NOT DECLARED")
+                failures.append(f"{f}: lemma {name} is listed but not declared there")
+                continue
+            main_stats = lem_res.get(name, {}).get("wp:main", {})
+            n, p = main_stats.get("total", 0), main_stats.get("valid", 0)
+            total_goals += max(n, 1)
+            if n and p == n:
+                total_proved += n
+                report.append(f"  lemma {name}: {p}/{n} goals ({goal_prover(lem_res[name]) or '?'} {n})")
+            else:
+                report.append(f"  lemma {name}: UNPROVED")
+                failures.append(f"{f}: lemma {name} not proved")
         for fn in listed:
             if fn not in defs:
                 report.append(f"  {fn}: NOT DEFINED")
@@ -360,6 +437,11 @@ def main():
     def pct(a, b):
         return f"{100.0 * a / b:.1f}%" if b else "n/a"
 
+    for name in sorted(all_lemmas - listed_lemmas):
+        failures.append(
+            f"lemma {name} is visible to proved code but not proved: list it as '<file> lemma:{name}' "
+            "in proofs/core-paths.txt (or make it an axiom and document it)"
+        )
     # A contract proved in its own file is not an assumption of another file.
     assumed -= {fn for _, fn in proved_functions}
     generated_only -= assumed | {fn for _, fn in proved_functions}
@@ -375,10 +457,15 @@ def main():
         f"  caps/ and kernel/core: functions {pf_}/{cf} ({pct(pf_, cf)}), lines {pl_}/{cl} ({pct(pl_, cl)})"
     )
     elapsed = time.time() - t0
-    summary = f"proved {total_proved}/{total_goals} goals in {len(entries)} functions"
+    nfun = sum(1 for _, fn in entries if not fn.startswith("lemma:"))
+    nlem = len(entries) - nfun
+    summary = f"proved {total_proved}/{total_goals} goals in {nfun} functions" + (
+        f" and {nlem} lemma{'s' if nlem != 1 else ''}" if nlem else ""
+    )
 
     lines = ["Bulkhead WP proof report", ""] + report + [""]
     lines.append("assumed (contract on a declaration without a body): " + (", ".join(sorted(assumed)) or "none"))
+    lines.append("assumed axioms: " + (", ".join(sorted(all_axioms)) or "none"))
     lines.append(
         "declared without a contract (Frama-C generated default assigns for them): "
         + (", ".join(sorted(generated_only)) or "none")

@@ -12,6 +12,23 @@
 #include <kernel/assert.h>
 #include <kernel/sched.h>
 
+/*@
+    // Two facts about 64-bit words the SMT solvers cannot do over unbounded
+    // integers; trusted, and checked for every bit position by
+    // tests/unit/sched (test_bit_facts). Here, not in sched.h: an axiom or
+    // lemma is a hypothesis of every goal of every file that sees it, and
+    // only the ready-queue proofs use these.
+    axiomatic BitFacts {
+      axiom top_bit: \forall integer x, r; 0 <= x < 18446744073709551616 && 0 <= r < 64 &&
+          (x >> r) != 0 && (r == 63 || (x >> (r + 1)) == 0) ==> bit(x, r);
+      axiom shift_mono: \forall integer x, r, k; 0 <= x && 0 <= r <= k && (x >> r) == 0 ==>
+          (x >> k) == 0;
+    }
+
+    // Proved from the axioms above (proofs/core-paths.txt lists it).
+    lemma bit_zero: \forall integer k; 0 <= k ==> !bit(0, k);
+*/
+
 /* One ready-queue set per partition while a time-partition schedule is
  * active (choice inside a window looks at one set, then partition 0's: O(1));
  * without a schedule every thread uses set 0 so round-robin spans partitions.

@@ -87,18 +87,6 @@ struct sched_rq {
     predicate rq_ends_ok(struct sched_rq *rq) =
         \forall integer p; 0 <= p < 256 ==> (rq->head[p] == \null <==> rq->tail[p] == \null);
     predicate rq_ok(struct sched_rq *rq) = rq_summary_ok(rq) && rq_bits_ok(rq) && rq_ends_ok(rq);
-
-    lemma bit_zero: \forall integer k; 0 <= k ==> !bit(0, k);
-
-    // Two facts about 64-bit words the SMT solvers cannot do over unbounded
-    // integers; trusted, and checked for every bit position by
-    // tests/unit/sched (test_bit_facts).
-    axiomatic BitFacts {
-      axiom top_bit: \forall integer x, r; 0 <= x < 18446744073709551616 && 0 <= r < 64 &&
-          (x >> r) != 0 && (r == 63 || (x >> (r + 1)) == 0) ==> bit(x, r);
-      axiom shift_mono: \forall integer x, r, k; 0 <= x && 0 <= r <= k && (x >> r) == 0 ==>
-          (x >> k) == 0;
-    }
 */
 
 /* ---- sched.c: ready queues, choice, state changes, time ---- */

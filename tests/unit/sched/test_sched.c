@@ -111,7 +111,7 @@ static struct sched_thread *expected_choice(struct sched_thread *threads, unsign
 
 /* ---- tests ---- */
 
-/* The two trusted ACSL axioms (sched.h BitFacts), checked for every bit
+/* The two trusted ACSL axioms (sched.c BitFacts), checked for every bit
  * position on random and edge-case words. */
 static void test_bit_facts(void **state)
 {
