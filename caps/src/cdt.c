@@ -21,6 +21,26 @@ bool cdt_same_object(cap_t a, cap_t b)
     return same;
 }
 
+/* Does [b_lo, b_lo + 2^b_bits) lie inside [a_lo, a_lo + 2^a_bits)? Both
+ * regions are aligned to their sizes: b is inside iff the offset fits. */
+/*@ requires a_bits <= 63 && b_bits <= 63;
+    assigns \nothing;
+    ensures \result <==> b_bits <= a_bits && a_lo <= b_lo &&
+      b_lo - a_lo <= pow2(a_bits) - pow2(b_bits); */
+static bool region_within(uint64_t a_lo, uint32_t a_bits, uint64_t b_lo, uint32_t b_bits)
+{
+    if (b_bits > a_bits || b_lo < a_lo) {
+        return false;
+    }
+    uint64_t a_size = caps_pow2(a_bits);
+    uint64_t b_size = caps_pow2(b_bits);
+    /* Never true as b_bits <= a_bits; it spares the provers 2^k's monotony. */
+    if (b_size > a_size) {
+        return false;
+    }
+    return b_lo - a_lo <= a_size - b_size;
+}
+
 /* Is the object of b inside the region of untyped a? */
 /*@ assigns \nothing;
     ensures \result ==> !cap_null_l(b);
@@ -32,27 +52,36 @@ static bool ut_covers(cap_t a, cap_t b)
     if (tb == BH_OBJ_NULL || tb == BH_OBJ_IRQ_CONTROL || tb == BH_OBJ_IRQ_HANDLER) {
         return false;
     }
-    uint64_t a_lo = pa_addr(cap_obj(a));
-    uint32_t a_bits = cap_ut_size_bits(a);
-    uint64_t b_lo = pa_addr(cap_obj(b));
-    uint32_t b_bits = cap_object_size_bits(b);
-    if (b_bits > a_bits || b_lo < a_lo) {
-        return false;
-    }
-    uint64_t a_size = caps_pow2(a_bits);
-    uint64_t b_size = caps_pow2(b_bits);
-    /* Never true as b_bits <= a_bits; it spares the provers 2^k's monotony. */
-    if (b_size > a_size) {
-        return false;
-    }
-    /* Both are aligned to their sizes: b is inside iff the offset fits. */
-    return b_lo - a_lo <= a_size - b_size;
+    return region_within(pa_addr(cap_obj(a)), cap_ut_size_bits(a), pa_addr(cap_obj(b)),
+                         cap_object_size_bits(b));
 }
 
-bool cdt_is_parent_of(const cte_t *a, const cte_t *b)
+/* The parent test of a capability that is neither Untyped nor IRQControl,
+ * in its own function so that cdt_is_parent_of's goals stay small: same
+ * object, and a badged original's children are its copies with its badge. */
+/*@ assigns \nothing;
+    ensures \result ==> cap_type_l(b) == cap_type_l(a);
+    ensures \result <==> cdt_same_l(a, b) &&
+      ((cap_type_l(a) == BH_OBJ_ENDPOINT || cap_type_l(a) == BH_OBJ_NOTIFICATION) && a.w1 != 0 ==>
+         b.w1 == a.w1 && cap_original_l(b) == 0); */
+static bool same_child(cap_t a, cap_t b)
 {
-    cap_t ca = a->cap;
-    cap_t cb = b->cap;
+    if (!cdt_same_object(a, b)) {
+        return false;
+    }
+    if (cap_has_badge_field(cap_type(a)) && cap_badge(a) != 0u) {
+        return cap_badge(b) == cap_badge(a) && !cap_is_original(b);
+    }
+    return true;
+}
+
+/* cdt_is_parent_of on the capabilities themselves: with the loads from the
+ * slots in every path, Qed spent seconds on each ensures. */
+/*@ assigns \nothing;
+    ensures \result ==> cdt_parent_l(ca, cb);
+    ensures \result <==> cdt_child_l(ca, cb); */
+static bool child_of(cap_t ca, cap_t cb)
+{
     if (cap_is_null(ca) || cap_is_null(cb) || !cap_is_original(ca)) {
         return false;
     }
@@ -61,15 +90,15 @@ bool cdt_is_parent_of(const cte_t *a, const cte_t *b)
         return ut_covers(ca, cb);
     }
     if (ta == BH_OBJ_IRQ_CONTROL) {
-        return cap_type(cb) == BH_OBJ_IRQ_HANDLER || cap_type(cb) == BH_OBJ_IRQ_CONTROL;
+        bh_objtype_t tb = cap_type(cb);
+        return tb == BH_OBJ_IRQ_HANDLER || tb == BH_OBJ_IRQ_CONTROL;
     }
-    if (!cdt_same_object(ca, cb)) {
-        return false;
-    }
-    if (cap_has_badge_field(ta) && cap_badge(ca) != 0u) {
-        return cap_badge(cb) == cap_badge(ca) && !cap_is_original(cb);
-    }
-    return true;
+    return same_child(ca, cb);
+}
+
+bool cdt_is_parent_of(const cte_t *a, const cte_t *b)
+{
+    return child_of(a->cap, b->cap);
 }
 
 bool cdt_has_children(const cte_t *s)
@@ -79,10 +108,13 @@ bool cdt_has_children(const cte_t *s)
 
 bool cdt_is_last(const cte_t *s)
 {
-    if (s->prev != NULL && cdt_same_object(s->prev->cap, s->cap)) {
+    const cte_t *p = s->prev;
+    const cte_t *n = s->next;
+    cap_t c = s->cap;
+    if (p != NULL && cdt_same_object(p->cap, c)) {
         return false;
     }
-    if (s->next != NULL && cdt_same_object(s->next->cap, s->cap)) {
+    if (n != NULL && cdt_same_object(n->cap, c)) {
         return false;
     }
     return true;
@@ -90,10 +122,12 @@ bool cdt_is_last(const cte_t *s)
 
 bool cdt_links_distinct(cte_t *s)
 {
-    if (s->prev == s || s->next == s) {
+    cte_t *p = s->prev;
+    cte_t *n = s->next;
+    if (p == s || n == s) {
         return false;
     }
-    return s->prev == NULL || s->prev != s->next;
+    return p == NULL || p != n;
 }
 
 bool cdt_can_swap(cte_t *a, cte_t *b)
@@ -101,11 +135,15 @@ bool cdt_can_swap(cte_t *a, cte_t *b)
     if (!cdt_links_distinct(a) || !cdt_links_distinct(b)) {
         return false;
     }
+    cte_t *ap = a->prev;
+    cte_t *an = a->next;
+    cte_t *bp = b->prev;
+    cte_t *bn = b->next;
     /* Neighbours x -> y whose outer neighbours are one slot: a 3-cycle. */
-    if (a->next == b && a->prev != NULL && a->prev == b->next) {
+    if (an == b && ap != NULL && ap == bn) {
         return false;
     }
-    if (b->next == a && b->prev != NULL && b->prev == a->next) {
+    if (bn == a && bp != NULL && bp == an) {
         return false;
     }
     return true;
@@ -123,88 +161,60 @@ void cdt_insert_after(cte_t *src, cte_t *dest, cap_t cap)
 {
     BH_ASSERT(src != dest && !cap_is_null(src->cap));
     BH_ASSERT(cap_is_null(dest->cap) && dest->prev == NULL && dest->next == NULL);
-    /*@ for keeps_wf: assert h_src: cdt_link_ok(src); */
-    /*@ for keeps_wf: assert h_p: src->prev != \null ==> cdt_at(src->prev) &&
-          cdt_link_ok(src->prev) && \separated(src->prev, dest) && \separated(src->prev, src); */
-    /*@ for keeps_wf: assert h_n: src->next != \null ==> cdt_at(src->next) &&
-          cdt_link_ok(src->next) && \separated(src->next, dest) && \separated(src->next, src); */
+    cte_t *n = src->next;
     /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
           (s != src ==> \separated(s, src)) && (s != dest ==> \separated(s, dest)) &&
-          (src->next != \null && s != src->next ==> \separated(s, src->next)); */
-    /*@ for keeps_wf: assert h_pn: src->prev != \null && src->next != \null &&
-          src->prev != src->next ==> \separated(src->prev, src->next); */
+          (n != \null && s != n ==> \separated(s, n)); */
     /* Field by field: WP models a struct store as a havoc, which the
      * provers reason about poorly under the quantified tree invariant. */
     dest->cap.w0 = cap.w0;
     dest->cap.w1 = cap.w1;
     dest->prev = src;
-    dest->next = src->next;
-    if (src->next != NULL) {
-        src->next->prev = dest;
+    dest->next = n;
+    if (n != NULL) {
+        n->prev = dest;
     }
     src->next = dest;
-    /*@ for keeps_wf: assert a_src_e: cdt_empty_ok(src); */
-    /*@ for keeps_wf: assert a_src_p: cdt_prev_ok(src); */
-    /*@ for keeps_wf: assert a_src_n: cdt_next_ok(src); */
-    /*@ for keeps_wf: assert a_dest_e: cdt_empty_ok(dest); */
-    /*@ for keeps_wf: assert a_dest_p: cdt_prev_ok(dest); */
-    /*@ for keeps_wf: assert a_dest_n: cdt_next_ok(dest); */
-    /*@ for keeps_wf: assert a_n_e: \at(src->next, Pre) != \null ==> cdt_empty_ok(\at(src->next, Pre)); */
-    /*@ for keeps_wf: assert a_n_p: \at(src->next, Pre) != \null ==> cdt_prev_ok(\at(src->next, Pre)); */
-    /*@ for keeps_wf: assert a_n_n: \at(src->next, Pre) != \null ==> cdt_next_ok(\at(src->next, Pre)); */
-    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==>
+    /*@ for keeps_wf: assert a_src: cdt_link_ok(src); */
+    /*@ for keeps_wf: assert a_dest: cdt_link_ok(dest); */
+    /*@ for keeps_wf: assert a_n: n != \null ==> cdt_link_ok(n); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != n ==>
           s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
           (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
-    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_empty_ok(s); */
-    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_prev_ok(s); */
-    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != \at(src->next, Pre) ==> cdt_next_ok(s); */
+    /*@ for keeps_wf: assert a_other: \forall cte_t *s; cdt_at(s) && s != src && s != dest && s != n ==>
+          cdt_link_ok(s); */
 }
 
 /* The "for keeps_wf" assertions guide the provers through the invariant:
  * every capability slot's links before (h_all, with the separations the
- * stores need), then after the stores the slots touched and all others. */
+ * stores need), then after the stores the slots touched and all others,
+ * one cdt_link_ok each (fewer, not harder, goals than its three parts). */
 void cdt_remove(cte_t *slot)
 {
+    cte_t *p = slot->prev;
+    cte_t *n = slot->next;
     /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
           (s != slot ==> \separated(s, slot)) &&
-          (slot->prev != \null && s != slot->prev ==> \separated(s, slot->prev)) &&
-          (slot->next != \null && s != slot->next ==> \separated(s, slot->next)); */
-    /*@ for keeps_wf: assert h_slot: cdt_link_ok(slot); */
-    if (slot->prev != NULL) {
-        slot->prev->next = slot->next;
+          (p != \null && s != p ==> \separated(s, p)) &&
+          (n != \null && s != n ==> \separated(s, n)); */
+    if (p != NULL) {
+        p->next = n;
     }
-    if (slot->next != NULL) {
-        slot->next->prev = slot->prev;
+    if (n != NULL) {
+        n->prev = p;
     }
     slot->cap.w0 = 0u; /* field by field, as in cdt_insert_after */
     slot->cap.w1 = 0u;
     slot->prev = NULL;
     slot->next = NULL;
-    /*@ for keeps_wf: assert a_slot_e: cdt_empty_ok(slot); */
-    /*@ for keeps_wf: assert a_slot_p: cdt_prev_ok(slot); */
-    /*@ for keeps_wf: assert a_slot_n: cdt_next_ok(slot); */
-    /*@ for keeps_wf: assert a_p_e: \at(slot->prev, Pre) != \null ==>
-          cdt_empty_ok(\at(slot->prev, Pre)); */
-    /*@ for keeps_wf: assert a_p_p: \at(slot->prev, Pre) != \null ==>
-          cdt_prev_ok(\at(slot->prev, Pre)); */
-    /*@ for keeps_wf: assert a_p_n: \at(slot->prev, Pre) != \null ==>
-          cdt_next_ok(\at(slot->prev, Pre)); */
-    /*@ for keeps_wf: assert a_n_e: \at(slot->next, Pre) != \null ==>
-          cdt_empty_ok(\at(slot->next, Pre)); */
-    /*@ for keeps_wf: assert a_n_p: \at(slot->next, Pre) != \null ==>
-          cdt_prev_ok(\at(slot->next, Pre)); */
-    /*@ for keeps_wf: assert a_n_n: \at(slot->next, Pre) != \null ==>
-          cdt_next_ok(\at(slot->next, Pre)); */
-    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != slot &&
-          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==>
+    /*@ for keeps_wf: assert a_slot: cdt_link_ok(slot); */
+    /*@ for keeps_wf: assert a_p: p != \null ==> cdt_link_ok(p); */
+    /*@ for keeps_wf: assert a_n: n != \null ==> cdt_link_ok(n); */
+    /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != slot && s != p && s != n ==>
           s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
           (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
-    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != slot &&
-          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_empty_ok(s); */
-    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != slot &&
-          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_prev_ok(s); */
-    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != slot &&
-          s != \at(slot->prev, Pre) && s != \at(slot->next, Pre) ==> cdt_next_ok(s); */
+    /*@ for keeps_wf: assert a_other: \forall cte_t *s; cdt_at(s) && s != slot && s != p && s != n ==>
+          cdt_link_ok(s); */
 }
 
 /* Built from the two proved steps instead of stores under the quantified
@@ -236,7 +246,6 @@ static void cdt_insert_head(cte_t *next, cte_t *dest, cap_t cap)
     /*@ for keeps_wf: assert h_all: \forall cte_t *s; cdt_at(s) ==> cdt_link_ok(s) &&
           (s != dest ==> \separated(s, dest)) &&
           (next != \null && s != next ==> \separated(s, next)); */
-    /*@ for keeps_wf: assert h_next: next != \null ==> cdt_link_ok(next); */
     dest->cap.w0 = cap.w0; /* field by field, as in cdt_insert_after */
     dest->cap.w1 = cap.w1;
     dest->prev = NULL;
@@ -244,21 +253,13 @@ static void cdt_insert_head(cte_t *next, cte_t *dest, cap_t cap)
     if (next != NULL) {
         next->prev = dest;
     }
-    /*@ for keeps_wf: assert a_dest_e: cdt_empty_ok(dest); */
-    /*@ for keeps_wf: assert a_dest_p: cdt_prev_ok(dest); */
-    /*@ for keeps_wf: assert a_dest_n: cdt_next_ok(dest); */
-    /*@ for keeps_wf: assert a_n_e: next != \null ==> cdt_empty_ok(next); */
-    /*@ for keeps_wf: assert a_n_p: next != \null ==> cdt_prev_ok(next); */
-    /*@ for keeps_wf: assert a_n_n: next != \null ==> cdt_next_ok(next); */
+    /*@ for keeps_wf: assert a_dest: cdt_link_ok(dest); */
+    /*@ for keeps_wf: assert a_n: next != \null ==> cdt_link_ok(next); */
     /*@ for keeps_wf: assert a_frame: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
           s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
           (cap_null_l(s->cap) <==> cap_null_l(\at(s->cap, Pre))); */
-    /*@ for keeps_wf: assert a_other_e: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
-          cdt_empty_ok(s); */
-    /*@ for keeps_wf: assert a_other_p: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
-          cdt_prev_ok(s); */
-    /*@ for keeps_wf: assert a_other_n: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
-          cdt_next_ok(s); */
+    /*@ for keeps_wf: assert a_other: \forall cte_t *s; cdt_at(s) && s != dest && s != next ==>
+          cdt_link_ok(s); */
 }
 
 /* Swap of neighbours a -> b: the list p, a(A), b(B), n becomes
@@ -283,6 +284,25 @@ static void cdt_swap_next(cte_t *a, cte_t *b)
     cdt_move(a, b, ca);
     /*@ assert s2: b->next == \at(b->next, Pre) && b->cap == ca; */
     cdt_insert_after(b, a, cb);
+}
+
+/* Put cap into the empty slot dest where a slot was unlinked: after p, or
+ * at the head of the list that n starts when there is no p. A function of
+ * its own so that cdt_swap_far has no branch and its goals stay small. */
+/*@ requires cdt_wf && cdt_at(dest) && !cap_null_l(cap);
+    requires cap_null_l(dest->cap) && dest->prev == \null && dest->next == \null;
+    requires p == \null || (cdt_at(p) && p->next == n && p != n && !cap_null_l(p->cap));
+    requires p != \null || n == \null || (cdt_at(n) && n->prev == \null && !cap_null_l(n->cap));
+    assigns *dest, p->next, n->prev;
+    ensures dest->cap == cap;
+    ensures cdt_wf; */
+static void put_back(cte_t *p, cte_t *n, cte_t *dest, cap_t cap)
+{
+    if (p != NULL) {
+        cdt_insert_after(p, dest, cap);
+    } else {
+        cdt_insert_head(n, dest, cap);
+    }
 }
 
 /* Swap of slots that are not neighbours: remove a, move B from b to a, then
@@ -328,20 +348,11 @@ static void cdt_swap_far(cte_t *a, cte_t *b)
           (nb == \null || \separated(&na->prev, &nb->prev)); */
     cdt_move(b, a, cb);
     /*@ assert s2: a->cap == cb; */
-    if (pa != NULL) {
-        /*@ assert s2p_n: nb == pa ==> pa->next == na; */
-        /*@ assert s2p_p: pb == \null ==> pa->next == na; */
-        /*@ assert s2p: pa->next == na; */
-        /*@ assert s2pc: !cap_null_l(pa->cap); */
-        cdt_insert_after(pa, b, ca);
-        /*@ assert e_p: a->cap == cb && b->cap == ca; */
-    } else {
-        /*@ assert s2n_p: na != \null && pb == na ==> na->prev == \null; */
-        /*@ assert s2n: na != \null ==> na->prev == \null; */
-        /*@ assert s2nc: na != \null ==> !cap_null_l(na->cap); */
-        cdt_insert_head(na, b, ca);
-        /*@ assert e_n: a->cap == cb && b->cap == ca; */
-    }
+    /*@ assert s2p: pa != \null ==> pa->next == na; */
+    /*@ assert s2pc: pa != \null ==> !cap_null_l(pa->cap); */
+    /*@ assert s2n: pa == \null && na != \null ==> na->prev == \null; */
+    /*@ assert s2nc: pa == \null && na != \null ==> !cap_null_l(na->cap); */
+    put_back(pa, na, b, ca);
 }
 
 void cdt_swap(cte_t *a, cte_t *b)
