@@ -23,21 +23,22 @@ static uint32_t rights_and(uint32_t have, uint32_t mask)
 static bh_error_t derive(cap_t c, cap_t *out)
 {
     bh_objtype_t t = cap_type(c);
-    switch (t) {
-    case BH_OBJ_NULL:
+    if (t == BH_OBJ_NULL) {
         return BH_E_INVALID_CAPABILITY;
-    case BH_OBJ_UNTYPED:     /* two untyped caps would hand out memory twice */
-    case BH_OBJ_IRQ_CONTROL: /* one authority over all interrupts */
-        return BH_E_ILLEGAL_OPERATION;
-    case BH_OBJ_FRAME_4K:
-    case BH_OBJ_FRAME_2M:
-    case BH_OBJ_PAGE_TABLE:
-        *out = cap_set_original(cap_clear_mapping(c), false);
-        return BH_OK;
-    default:
-        *out = cap_set_original(c, false);
-        return BH_OK;
     }
+    /* Two untyped caps would hand out memory twice; one authority over all
+     * interrupts. */
+    if (t == BH_OBJ_UNTYPED || t == BH_OBJ_IRQ_CONTROL) {
+        return BH_E_ILLEGAL_OPERATION;
+    }
+    cap_t d = c;
+    if (t == BH_OBJ_FRAME_4K || t == BH_OBJ_FRAME_2M || t == BH_OBJ_PAGE_TABLE) {
+        d = cap_clear_mapping(c);
+    }
+    cap_t r = cap_set_original(d, false);
+    /*@ assert r.w0 / 65536 == r.w0 / 16384 / 4 && d.w0 / 65536 == d.w0 / 16384 / 4; */
+    *out = r;
+    return BH_OK;
 }
 
 /* Apply capability data (badge, guard). *made_original: a new badge on an
@@ -106,8 +107,10 @@ bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
     if (src->next == src) {
         return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
     }
-    c = cap_set_rights(c, rights_and(cap_rights(c), rights_mask));
-    cdt_insert_after(src, dest, c);
+    cap_t r = cap_set_rights(c, rights_and(cap_rights(c), rights_mask));
+    /* Bits [63:16] stay: [63:13] do (cap_set_rights). */
+    /*@ assert r.w0 / 65536 == r.w0 / 8192 / 8 && c.w0 / 65536 == c.w0 / 8192 / 8; */
+    cdt_insert_after(src, dest, r);
     return BH_OK;
 }
 
@@ -239,6 +242,22 @@ static void remove_now(cte_t *cur, bool last)
     caps_cap_removed(c, last);
 }
 
+/* remove_now on the slot a deletion chain ends in, with the frame stated
+ * over all capability slots (what delete_step assigns), like chain_swap. */
+/*@ requires cdt_wf;
+    requires cdt_at(cur) && !cap_null_l(cur->cap) && cdt_distinct(cur);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures cdt_wf;
+    ensures \forall cte_t *s; \separated(s, cur) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1); */
+static void chain_remove(cte_t *cur, bool last)
+{
+    /*@ assert cdt_link_ok(cur); */
+    /*@ assert (cur->prev == \null || cdt_slot(cur->prev)) &&
+          (cur->next == \null || cdt_slot(cur->next)); */
+    remove_now(cur, last);
+}
+
 /* Swap two capabilities of a deletion chain (see delete_step), refusing a
  * list shape that only a cycle in the list can have (cdt_swap_ok). */
 /*@ requires cdt_wf;
@@ -281,10 +300,19 @@ static bh_error_t chain_swap(cte_t *a, cte_t *b)
     return swap_step(a, b);
 }
 
+/* What one unit of deletion work does (chain_walk): on BH_OK, remove a
+ * (b null; last: cdt_is_last(a), for the hooks) or swap b with a. */
+typedef struct {
+    bh_error_t e;
+    cte_t *a;
+    cte_t *b;
+    bool last;
+} step_t;
+
 /*
- * One unit of deletion work towards emptying target. Follows the chain
+ * Decides one unit of deletion work towards emptying target. Follows the chain
  * target -> (last cap to a container) -> a capability inside it -> ... until a
- * capability that can go at once, and deletes it. If the chain comes back to
+ * capability that can go at once: remove it. If the chain comes back to
  * one of its own slots, those containers are reachable only through each other
  * (garbage): swapping two capabilities makes one container self-contained and
  * shortens the cycle (the swap is the unit of work).
@@ -295,29 +323,37 @@ static bh_error_t chain_swap(cte_t *a, cte_t *b)
  * Every swap makes one more container hold its own last capability, and every
  * removal removes a capability, so repeated steps terminate.
  * The chain never enters keep (revoke: the revoked slot, which may sit inside
- * one of its own descendants): BH_E_ILLEGAL_OPERATION, nothing changed.
+ * one of its own descendants): BH_E_ILLEGAL_OPERATION.
+ * Changes nothing: delete_step does the work, so that only its goals carry the
+ * memory states of the removal or the swap, and only this one the loop. One
+ * ensures and one loop invariant (conjunctions): every ensures or invariant
+ * is a goal over all the loop's exits, and each costs Qed about a second.
  */
 /*@ requires cdt_wf;
     requires cdt_at(target) && !cap_null_l(target->cap);
     requires keep == \null || (cdt_at(keep) && keep != target);
-    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
-    ensures cdt_wf;
-    ensures keep != \null ==> keep->cap == \old(keep->cap);
-    ensures d_frame: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
-      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
-    ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION ||
-            (\result == BH_E_RANGE && !rotate); */
-static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
+    assigns \nothing;
+    ensures (\result.e == BH_OK || \result.e == BH_E_ILLEGAL_OPERATION ||
+             (\result.e == BH_E_RANGE && !rotate)) &&
+      (\result.e == BH_OK ==> cdt_at(\result.a) && !cap_null_l(\result.a->cap) &&
+        (\result.a == target || cdt_dying(\result.a)) &&
+        (keep == \null || \separated(keep, \result.a))) &&
+      (\result.e == BH_OK && \result.b == \null ==> cdt_distinct(\result.a)) &&
+      (\result.e == BH_OK && \result.b != \null ==>
+        cdt_at(\result.b) && !cap_null_l(\result.b->cap) && \result.b != \result.a &&
+        (\result.b == target || cdt_dying(\result.b)) &&
+        (keep == \null || \separated(keep, \result.b))); */
+static step_t chain_walk(cte_t *target, bool rotate, cte_t *keep)
 {
+    step_t r = {BH_OK, NULL, NULL, false};
     cte_t *chain[CAPS_DELETE_CHAIN_MAX];
     uint32_t depth = 1u;
     chain[0] = target;
-    /*@ loop invariant 1 <= depth <= CAPS_DELETE_CHAIN_MAX;
-        loop invariant \forall integer k; 0 <= k < depth ==>
-          cdt_at(chain[k]) && !cap_null_l(chain[k]->cap) && chain[k] != keep;
-        loop invariant depth >= 2 ==> chain[depth - 1] != chain[depth - 2];
-        loop invariant chain[0] == target;
-        loop invariant \forall integer k; 1 <= k < depth ==> cdt_dying(chain[k]);
+    /*@ loop invariant 1 <= depth <= CAPS_DELETE_CHAIN_MAX && chain[0] == target &&
+          (\forall integer k; 0 <= k < depth ==>
+            cdt_at(chain[k]) && !cap_null_l(chain[k]->cap) && chain[k] != keep) &&
+          (depth >= 2 ==> chain[depth - 1] != chain[depth - 2]) &&
+          (\forall integer k; 1 <= k < depth ==> cdt_dying(chain[k]));
         loop assigns depth, chain[1 .. CAPS_DELETE_CHAIN_MAX - 1];
         loop variant CAPS_DELETE_CHAIN_MAX - depth; */
     while (true) {
@@ -331,26 +367,20 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
         }
         if (inner == NULL) {
             if (!cdt_links_distinct(cur)) {
-                return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+                r.e = BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+                return r;
             }
-            /*@ assert keep == \null || \separated(keep, cur); */
-            /*@ assert (cur->prev == \null || cdt_slot(cur->prev)) &&
-                  (cur->next == \null || cdt_slot(cur->next)); */
-            /*@ assert d_cur: cur == target || cdt_dying{Pre}(cur); */
-            /*@ assert d_sep: \forall cte_t *s; cdt_at(s) && s != cur ==> \separated(s, cur); */
-            remove_now(cur, last);
-            /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
-            /*@ assert d_f1: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
-                  s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
-            return BH_OK;
+            r.a = cur;
+            r.last = last;
+            return r;
         }
         if (inner == keep) {
-            return BH_E_ILLEGAL_OPERATION;
+            r.e = BH_E_ILLEGAL_OPERATION;
+            return r;
         }
         /* A cycle back into the chain: swap with the slot it reaches. */
         uint32_t at = depth;
-        /*@ loop invariant 0 <= j <= depth;
-            loop invariant at == depth || (at < j && chain[at] == inner);
+        /*@ loop invariant 0 <= j <= depth && (at == depth || (at < j && chain[at] == inner));
             loop assigns j, at;
             loop variant depth - j; */
         for (uint32_t j = 0u; j < depth; j++) {
@@ -369,7 +399,8 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
                 continue;
             }
             if (!rotate) {
-                return BH_E_RANGE;
+                r.e = BH_E_RANGE;
+                return r;
             }
             /* Too deep: swap the last two links (see above). */
             at = depth - 2u;
@@ -377,17 +408,45 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
         } else {
             /*@ assert chain[at] == inner; */
         }
-        cte_t *other = chain[at];
-        /*@ assert other != cur; */
-        /*@ assert keep == \null || (\separated(keep, cur) && \separated(keep, other)); */
-        /*@ assert s_pre: (cur == target || cdt_dying{Pre}(cur)) &&
-              (other == target || cdt_dying{Pre}(other)); */
-        bh_error_t e = chain_swap(other, cur);
-        /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
-        /*@ assert d_f2: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
-              s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
-        return e;
+        r.a = cur;
+        r.b = chain[at];
+        return r;
     }
+}
+
+/* One unit of deletion work towards emptying target (chain_walk): a removal
+ * or a swap of two capabilities of the chain. */
+/*@ requires cdt_wf;
+    requires cdt_at(target) && !cap_null_l(target->cap);
+    requires keep == \null || (cdt_at(keep) && keep != target);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures cdt_wf;
+    ensures keep != \null ==> keep->cap == \old(keep->cap);
+    ensures d_frame: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+      s->cap.w0 == \old(s->cap.w0) && s->cap.w1 == \old(s->cap.w1);
+    ensures \result == BH_OK || \result == BH_E_ILLEGAL_OPERATION ||
+            (\result == BH_E_RANGE && !rotate); */
+static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
+{
+    step_t w = chain_walk(target, rotate, keep);
+    if (w.e != BH_OK) {
+        return w.e;
+    }
+    cte_t *cur = w.a;
+    if (w.b == NULL) {
+        /*@ assert d_sep: \forall cte_t *s; cdt_at(s) && s != cur ==> \separated(s, cur); */
+        chain_remove(cur, w.last);
+        /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+        /*@ assert d_f1: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+              s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
+        return BH_OK;
+    }
+    cte_t *other = w.b;
+    bh_error_t e = chain_swap(other, cur);
+    /*@ assert keep == \null || keep->cap == \at(keep->cap, Pre); */
+    /*@ assert d_f2: \forall cte_t *s; cdt_at(s) && s != target && !cdt_dying{Pre}(s) ==>
+          s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
+    return e;
 }
 
 /*@ requires cdt_wf;
@@ -481,6 +540,18 @@ static bh_error_t revoke_check(cte_t *slot)
     return BH_E_PREEMPTED;
 }
 
+/* Is a child left to delete: the capability is not empty and the next one
+ * is its child (revoke_unit's test, one condition for its proof). */
+/*@ requires \valid_read(slot);
+    requires slot->next == \null || \valid_read(slot->next);
+    assigns \nothing;
+    ensures \result <==> !cap_null_l(slot->cap) && slot->next != \null &&
+                         cdt_child_l(slot->cap, slot->next->cap); */
+static bool has_child(const cte_t *slot)
+{
+    return !cap_is_null(slot->cap) && cdt_has_children(slot);
+}
+
 /* One unit of revoke work; caps_revoke is a loop of them. BH_OK: nothing left
  * (revoke_check); BH_E_PREEMPTED: one delete step towards removing the first
  * child. The step changes exactly (u_frame): that child's slot and the slots
@@ -509,7 +580,7 @@ static bh_error_t revoke_unit(cte_t *slot)
         return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
     }
     /*@ assert slot->next == \null || (cdt_at(slot->next) && \separated(slot, slot->next)); */
-    if (cap_is_null(slot->cap) || !cdt_has_children(slot)) {
+    if (!has_child(slot)) {
         /*@ assert u_sep: \forall cte_t *s; cdt_at(s) && s != slot ==> \separated(s, slot); */
         bh_error_t e = revoke_check(slot);
         /*@ assert u_f0: \forall cte_t *s; cdt_at(s) && s != slot ==>

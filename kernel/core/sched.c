@@ -100,6 +100,31 @@ static unsigned bit_highest(uint64_t x)
 
 /* ---- ready queue operations ---- */
 
+/* The bitmap half of rq_enqueue (as rq_bits_removed): sets bit b of word w
+ * and the word's summary bit; the list of priority 64 * w + b is not empty,
+ * the bits agree with the heads everywhere else. */
+/*@ requires \valid(rq);
+    requires w < 4 && b < 64;
+    requires rq_summary_ok(rq) && rq_ends_ok(rq);
+    requires \forall integer w2, b2; 0 <= w2 < 4 && 0 <= b2 < 64 && (w2 != w || b2 != b) ==>
+        (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null);
+    requires rq->head[64 * w + b] != \null;
+    assigns rq->summary, rq->words[0 .. 3];
+    ensures rq_summary_ok(rq);
+    ensures rq_bits_ok(rq);
+    ensures rq_ends_ok(rq);
+*/
+static void rq_bits_added(struct sched_rq *rq, unsigned w, unsigned b)
+{
+    uint64_t word = bit_set(rq->words[w], b);
+    rq->words[w] = word;
+    /*@ assert same_word: \forall integer b2; 0 <= b2 < 64 ==>
+            (bit(rq->words[w], b2) <==> rq->head[64 * w + b2] != \null); */
+    /*@ assert other_words: \forall integer w2, b2; 0 <= w2 < 4 && w2 != w && 0 <= b2 < 64 ==>
+            (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null); */
+    rq->summary = bit_set(rq->summary, w);
+}
+
 /*@ requires \valid(rq) && \valid(t) && \separated(rq, t);
     requires rq_ok(rq);
     requires rq->tail[t->prio] == \null ||
@@ -136,13 +161,45 @@ static void rq_enqueue(struct sched_rq *rq, struct sched_thread *t)
     /*@ assert heads_same: \forall integer q; 0 <= q < 256 && q != p ==>
             rq->head[q] == \at(rq->head[q], Pre); */
     /*@ assert rq->head[p] != \null; */
-    uint64_t word = bit_set(rq->words[w], b);
-    rq->words[w] = word;
-    /*@ assert same_word: \forall integer b2; 0 <= b2 < 64 ==>
-            (bit(rq->words[w], b2) <==> rq->head[64 * w + b2] != \null); */
-    /*@ assert other_words: \forall integer w2, b2; 0 <= w2 < 4 && w2 != w && 0 <= b2 < 64 ==>
-            (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null); */
-    rq->summary = bit_set(rq->summary, w);
+    rq_bits_added(rq, w, b);
+}
+
+/* The bitmap half of rq_dequeue, in its own function so that its goals carry
+ * none of the list updates: clears bit b of word w if the list of priority
+ * 64 * w + b became empty, and the word's summary bit if the word became 0.
+ * On entry the bits agree with the heads everywhere but at that priority,
+ * whose bit is still set. The caller reads the head (empty): an index
+ * 64u * w + b here would be a to_uint32 term the provers do not see through
+ * (rq_bits_ok then timed out). */
+/*@ requires \valid(rq);
+    requires w < 4 && b < 64;
+    requires rq_summary_ok(rq) && rq_ends_ok(rq);
+    requires \forall integer w2, b2; 0 <= w2 < 4 && 0 <= b2 < 64 && (w2 != w || b2 != b) ==>
+        (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null);
+    requires bit(rq->words[w], b);
+    requires empty <==> rq->head[64 * w + b] == \null;
+    assigns rq->summary, rq->words[0 .. 3];
+    ensures rq_summary_ok(rq);
+    ensures rq_bits_ok(rq);
+    ensures rq_ends_ok(rq);
+*/
+static void rq_bits_removed(struct sched_rq *rq, unsigned w, unsigned b, bool empty)
+{
+    if (empty) {
+        uint64_t word = bit_clear(rq->words[w], b);
+        rq->words[w] = word;
+        /*@ assert same_word: \forall integer b2; 0 <= b2 < 64 ==>
+                (bit(rq->words[w], b2) <==> rq->head[64 * w + b2] != \null); */
+        /*@ assert other_words: \forall integer w2, b2;
+                0 <= w2 < 4 && w2 != w && 0 <= b2 < 64 ==>
+                (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null); */
+        /* A hint for the provers: only word w changed. */
+        /*@ assert other_words_kept: \forall integer w2; 0 <= w2 < 4 && w2 != w ==>
+                rq->words[w2] == \at(rq->words[w2], Pre); */
+        if (rq->words[w] == 0u) {
+            rq->summary = bit_clear(rq->summary, w);
+        }
+    }
 }
 
 /* Removes t from its list. The caller knows t is queued in rq: its
@@ -190,22 +247,8 @@ static void rq_dequeue(struct sched_rq *rq, struct sched_thread *t)
     /*@ assert rq_ends_ok(rq); */
     /*@ assert heads_same: \forall integer q; 0 <= q < 256 && q != p ==>
             rq->head[q] == \at(rq->head[q], Pre); */
-    if (rq->head[p] == NULL) {
-        uint64_t word = bit_clear(rq->words[w], b);
-        rq->words[w] = word;
-        /*@ assert same_word: \forall integer b2; 0 <= b2 < 64 ==>
-                (bit(rq->words[w], b2) <==> rq->head[64 * w + b2] != \null); */
-        /*@ assert other_words: \forall integer w2, b2;
-                0 <= w2 < 4 && w2 != w && 0 <= b2 < 64 ==>
-                (bit(rq->words[w2], b2) <==> rq->head[64 * w2 + b2] != \null); */
-        /*@ assert rq_bits_ok(rq); */
-        /* A hint for the provers: only word w changed. */
-        /*@ assert other_words_kept: \forall integer w2; 0 <= w2 < 4 && w2 != w ==>
-                rq->words[w2] == \at(rq->words[w2], Pre); */
-        if (rq->words[w] == 0u) {
-            rq->summary = bit_clear(rq->summary, w);
-        }
-    }
+    /*@ assert bit(rq->words[w], b); */
+    rq_bits_removed(rq, w, b, rq->head[p] == NULL);
 }
 
 /* The head of the highest non-empty list, or NULL: two bit scans, O(1).
