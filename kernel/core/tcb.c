@@ -43,24 +43,33 @@ static bh_error_t set_slot(struct tcb *t, unsigned slot, cte_t *src, bh_objtype_
 /*@ predicate ipcbuf_ok_l(integer va) =
       va == 0 || (va % 8 == 0 && va % BH_PAGE_SIZE + sizeof(struct bh_ipc_buffer) <= BH_PAGE_SIZE);
     predicate space_ok_l(integer ty, integer vcpu) =
-      (ty == BH_OBJ_ADDRESS_SPACE || ty == BH_OBJ_VM) && (vcpu != 0 ==> ty == BH_OBJ_VM); */
+      (ty == BH_OBJ_ADDRESS_SPACE || ty == BH_OBJ_VM) && (vcpu != 0 ==> ty == BH_OBJ_VM);
+    // A frame the kernel may use as an IPC buffer: RAM (device flag, bit 14
+    // of w0, clear; as cap_device_l in caps/src/untyped.c), READ and WRITE.
+    predicate ipcbuf_frame_ok_l(cap_t c) =
+      cap_type_l(c) == BH_OBJ_FRAME_4K && (c.w0 / 16384) % 2 == 0 &&
+      cap_rights_l(c) % 2 == 1 && (cap_rights_l(c) / 2) % 2 == 1; */
 
 /*
  * The argument checks of CONFIGURE, in order: mr0 (fault endpoint) and mr1
  * (IPC buffer address) and the CSpace and VSpace capabilities present; the
- * IPC buffer 8-byte aligned within one page, with its frame capability; a
- * CNode and an AddressSpace or VM (a VM for a vCPU's thread).
+ * IPC buffer 8-byte aligned within one page, with its frame capability, a
+ * RAM frame with READ and WRITE; a CNode and an AddressSpace or VM (a VM for
+ * a vCPU's thread).
  */
 /*@ requires \valid_read(inv) && inv->ncaps <= BH_MSG_MAX_CAPS;
     assigns \nothing;
     ensures inv->len < 2 || inv->ncaps < 2 ==> \result == BH_E_TRUNCATED;
     ensures inv->len >= 2 && inv->ncaps >= 2 && !ipcbuf_ok_l(inv->mr[1]) ==>
             \result == BH_E_ALIGNMENT;
+    ensures inv->len >= 2 && inv->ncaps >= 2 && ipcbuf_ok_l(inv->mr[1]) && inv->mr[1] != 0 &&
+            (inv->ncaps < 3 || !ipcbuf_frame_ok_l(inv->cap[2])) ==>
+            \result == BH_E_INVALID_CAPABILITY;
     ensures \result == BH_OK || \result == BH_E_TRUNCATED || \result == BH_E_ALIGNMENT ||
             \result == BH_E_INVALID_CAPABILITY;
     ensures \result == BH_OK <==>
             inv->len >= 2 && inv->ncaps >= 2 && ipcbuf_ok_l(inv->mr[1]) &&
-            (inv->mr[1] != 0 ==> inv->ncaps >= 3 && cap_type_l(inv->cap[2]) == BH_OBJ_FRAME_4K) &&
+            (inv->mr[1] != 0 ==> inv->ncaps >= 3 && ipcbuf_frame_ok_l(inv->cap[2])) &&
             cap_type_l(inv->cap[0]) == BH_OBJ_CNODE && space_ok_l(cap_type_l(inv->cap[1]), vcpu); */
 static bh_error_t configure_check(const struct invocation *inv, bool vcpu)
 {
@@ -73,6 +82,12 @@ static bh_error_t configure_check(const struct invocation *inv, bool vcpu)
         return BH_E_ALIGNMENT;
     }
     if (ipcbuf != 0 && (inv->ncaps < 3 || cap_type(inv->cap[2]) != BH_OBJ_FRAME_4K)) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    /* The kernel reads and writes the buffer through its own mapping, which
+     * covers RAM only (a device frame would abort at EL2), and on the
+     * thread's behalf: the frame capability must grant READ and WRITE. */
+    if (ipcbuf != 0 && (inv->cap[2].w0 / 16384u % 2u != 0u || cap_rights(inv->cap[2]) % 4u != 3u)) {
         return BH_E_INVALID_CAPABILITY;
     }
     bh_objtype_t space = cap_type(inv->cap[1]);

@@ -488,6 +488,85 @@ static void test_messages_and_faults(void)
               (unsigned long)mr[0], (unsigned long)mr[1]);
 }
 
+/* ---- 5b. CONFIGURE refuses an IPC buffer frame the kernel cannot use ---- */
+
+#define IPCBUF_TEST_BASE 0x3e000000ull /* guard page, stack page, IPC buffer */
+
+/* Sends 8 words: mr[6] and mr[7] only through the IPC buffer the kernel reads. */
+static void ipcbuf_sender(uint64_t ep)
+{
+    struct bh_ipc_buffer *b = bh_ipcbuf();
+    b->mr[6] = 0x66;
+    b->mr[7] = 0x77;
+    struct bh_sysregs r = {{ep, bh_msginfo(5, 0, 8), 0, 1, 2, 3, 4, 5}, BH_SYS_SEND};
+    bh_syscall(&r);
+    bh_exit(r.x[0]);
+}
+
+/* A Frame of device memory (never touched here), or 0 if there is none. Not
+ * at physical address 0: that buffer would come back from the kernel as NULL
+ * ("no buffer") and not show the EL2 data abort an unchecked one causes. */
+static uint64_t any_device_frame(void)
+{
+    for (unsigned i = 0; i < kt_bi->untyped_count; i++) {
+        if (kt_bi->untyped[i].is_device == 0 || kt_bi->untyped[i].paddr == 0) {
+            continue;
+        }
+        uint64_t f = kt_slot();
+        if (bh_retype(kt_bi->untyped_first + i, BH_OBJ_FRAME_4K, 0, CNODE, f, 1) == BH_OK) {
+            return f;
+        }
+    }
+    return 0;
+}
+
+static void test_ipcbuf_frame(void)
+{
+    const uint64_t va = IPCBUF_TEST_BASE + 0x2000;
+    uint64_t tcb = kt_alloc(BH_OBJ_TCB, 0);
+    uint64_t ep = kt_alloc(BH_OBJ_ENDPOINT, 0);
+    kt_map_page(IPCBUF_TEST_BASE + 0x1000, BH_RIGHT_READ | BH_RIGHT_WRITE); /* stack */
+    uint64_t frame = kt_map_page(va, BH_RIGHT_READ | BH_RIGHT_WRITE);
+    uint64_t ro = kt_slot();
+    uint64_t wo = kt_slot();
+    uint64_t rw = kt_slot();
+    kt_check(bh_cnode_copy(CNODE, ro, frame, BH_RIGHT_READ) == BH_OK, "copy a read-only frame");
+    kt_check(bh_cnode_copy(CNODE, wo, frame, BH_RIGHT_WRITE) == BH_OK, "copy a write-only frame");
+    kt_check(bh_cnode_copy(CNODE, rw, frame, BH_RIGHT_READ | BH_RIGHT_WRITE) == BH_OK,
+             "copy a read-write frame");
+    uint64_t dev = any_device_frame();
+    kt_check(dev != 0, "a frame retyped from a device untyped");
+    /* A device frame is not in the kernel's map: using it would abort at EL2. */
+    bh_error_t e_dev = bh_tcb_configure(tcb, 0, CNODE, VSPACE, dev, va);
+    kt_check(e_dev == BH_E_INVALID_CAPABILITY, "configure with a device IPC buffer refused");
+    /* The kernel writes into the buffer for the thread: WRITE is needed, and READ. */
+    bh_error_t e_ro = bh_tcb_configure(tcb, 0, CNODE, VSPACE, ro, va);
+    kt_check(e_ro == BH_E_INVALID_CAPABILITY, "configure with a read-only IPC buffer refused");
+    bh_error_t e_wo = bh_tcb_configure(tcb, 0, CNODE, VSPACE, wo, va);
+    kt_check(e_wo == BH_E_INVALID_CAPABILITY, "configure with a write-only IPC buffer refused");
+    /* Nothing was installed: the thread cannot be started yet. */
+    bh_error_t e_res = bh_tcb_resume(tcb);
+    kt_check(e_res == BH_E_INVALID_ARGUMENT, "a refused configure leaves the TCB unconfigured");
+    bh_error_t e_ok = bh_tcb_configure(tcb, 0, CNODE, VSPACE, rw, va);
+    kt_check(e_ok == BH_OK, "configure with a read-write RAM IPC buffer");
+    kt_check(bh_tcb_set_priority(tcb, 200) == BH_OK, "set the sender's priority");
+    kt_check(bh_tcb_write_regs(tcb, (uint64_t)(uintptr_t)ipcbuf_sender, IPCBUF_TEST_BASE + 0x2000,
+                               ep) == BH_OK,
+             "write the sender's registers");
+    kt_check(bh_tcb_resume(tcb) == BH_OK, "resume the sender");
+    struct bh_sysregs r = {{ep, 0, 0, 0, 0, 0, 0, 0}, BH_SYS_RECV};
+    bh_syscall(&r);
+    uint64_t len = bh_msginfo_length(r.x[1]);
+    uint64_t w6 = len == 8 ? bh_ipcbuf()->mr[6] : 0;
+    uint64_t w7 = len == 8 ? bh_ipcbuf()->mr[7] : 0;
+    kt_check(r.x[0] == BH_OK && len == 8 && r.x[7] == 5 && w6 == 0x66 && w7 == 0x77,
+             "8 words arrived through the configured IPC buffer");
+    bh_printf("ipcbuf-frame-test: configure refused device frame %u, read-only %u, write-only %u, "
+              "resume before %u, read-write frame %u: %lu words, mr6 0x%lx mr7 0x%lx\n",
+              e_dev, e_ro, e_wo, e_res, e_ok, (unsigned long)len, (unsigned long)w6,
+              (unsigned long)w7);
+}
+
 /* ---- 6. budgets: a spinning thread cannot delay a periodic one ---- */
 
 #define PERIOD_US   10000u
@@ -604,6 +683,7 @@ int main(const struct bh_bootinfo *bi)
     test_unwrap_and_recv_slots();
     test_revoke();
     test_messages_and_faults();
+    test_ipcbuf_frame();
     test_budget();
     bh_printf("ktest: %s (%d failure%s)\n", kt_failures == 0 ? "all passed" : "FAILED", kt_failures,
               kt_failures == 1 ? "" : "s");
