@@ -11,23 +11,30 @@
 #include <kernel/ipc.h>
 #include <kernel/vspace.h>
 
+/* The fields of a message info word. */
+struct msginfo {
+    uint64_t label;
+    uint32_t len;   /* message registers present */
+    uint32_t ncaps; /* extra capabilities present */
+};
+
 /*
  * The message info word: label, message registers and extra capabilities
  * present. BH_E_RANGE (and nothing else decided) unless both counts are within
  * BH_MSG_MAX and BH_MSG_MAX_CAPS.
  */
-/*@ requires \valid(inv);
-    assigns inv->label, inv->len, inv->ncaps;
-    ensures inv->label == mi >> 12 && inv->len == (mi & 0x7f) && inv->ncaps == ((mi >> 7) & 3);
+/*@ requires \valid(m);
+    assigns *m;
+    ensures m->label == mi >> 12 && m->len == (mi & 0x7f) && m->ncaps == ((mi >> 7) & 3);
     ensures \result == BH_OK || \result == BH_E_RANGE;
-    ensures \result == BH_OK ==> inv->len <= BH_MSG_MAX && inv->ncaps <= BH_MSG_MAX_CAPS;
-    ensures \result == BH_E_RANGE ==> inv->len > BH_MSG_MAX || inv->ncaps > BH_MSG_MAX_CAPS; */
-static bh_error_t decode_msginfo(uint64_t mi, struct invocation *inv)
+    ensures \result == BH_OK ==> m->len <= BH_MSG_MAX && m->ncaps <= BH_MSG_MAX_CAPS;
+    ensures \result == BH_E_RANGE ==> m->len > BH_MSG_MAX || m->ncaps > BH_MSG_MAX_CAPS; */
+static bh_error_t decode_msginfo(uint64_t mi, struct msginfo *m)
 {
-    inv->label = bh_msginfo_label(mi);
-    inv->len = (uint32_t)bh_msginfo_length(mi);
-    inv->ncaps = (uint32_t)bh_msginfo_caps(mi);
-    if (inv->len > BH_MSG_MAX || inv->ncaps > BH_MSG_MAX_CAPS) {
+    m->label = bh_msginfo_label(mi);
+    m->len = (uint32_t)bh_msginfo_length(mi);
+    m->ncaps = (uint32_t)bh_msginfo_caps(mi);
+    if (m->len > BH_MSG_MAX || m->ncaps > BH_MSG_MAX_CAPS) {
         return BH_E_RANGE;
     }
     return BH_OK;
@@ -35,21 +42,18 @@ static bh_error_t decode_msginfo(uint64_t mi, struct invocation *inv)
 
 /*
  * The message-register arguments: mr[i] for i < len from x2..x7 (MR0..MR5)
- * and the IPC buffer b, every later mr[] zero; no extra capabilities yet.
- * Reads b only below len, so never past the message nor BH_MSG_MAX.
+ * and the IPC buffer b, every later mr[] zero. Reads b only below len, so
+ * never past the message nor BH_MSG_MAX.
  */
 /*@ requires \valid_read(t) && \valid(inv) && \separated(t, inv);
     requires inv->len <= BH_MSG_MAX;
     requires inv->len > BH_MSG_REGS ==> b != \null;
     requires b == \null || (\valid_read(b) && \separated(b, inv));
-    assigns inv->mr[0 .. BH_MSG_MAX - 1], inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1],
-            inv->cap[0 .. BH_MSG_MAX_CAPS - 1];
+    assigns inv->mr[0 .. BH_MSG_MAX - 1];
     ensures \forall integer j; 0 <= j < inv->len && j < BH_MSG_REGS ==>
               inv->mr[j] == t->regs.x[2 + j];
     ensures \forall integer j; BH_MSG_REGS <= j < inv->len ==> inv->mr[j] == b->mr[j];
-    ensures \forall integer j; inv->len <= j < BH_MSG_MAX ==> inv->mr[j] == 0;
-    ensures \forall integer j; 0 <= j < BH_MSG_MAX_CAPS ==>
-              inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]); */
+    ensures \forall integer j; inv->len <= j < BH_MSG_MAX ==> inv->mr[j] == 0; */
 static void decode_mrs(const struct tcb *t, const struct bh_ipc_buffer *b, struct invocation *inv)
 {
     uint32_t len = inv->len;
@@ -72,42 +76,205 @@ static void decode_mrs(const struct tcb *t, const struct bh_ipc_buffer *b, struc
     for (uint32_t i = len; i < BH_MSG_MAX; i++) {
         inv->mr[i] = 0;
     }
-    /*@ loop invariant 0 <= i <= BH_MSG_MAX_CAPS;
+}
+
+/* s is what cptr resolves to from root (depth 64, not exact), as cspace_lookup says. */
+/*@ predicate resolved_to{L}(cap_t root, integer cptr, cte_t *s) =
+      \exists integer r; 0 <= r < 64 && resolves{L}(root, cptr, 64, 0, s, r); */
+
+/* Where an extra capability's lookup failed: fault kind, level, which one. */
+struct cap_fault {
+    uint64_t kind;
+    uint64_t level;
+    uint64_t which;
+};
+
+/*
+ * The extra capabilities: b->caps[i] for i < ncaps looked up in t's CSpace
+ * (depth 64, not exact) into inv->cap_slot[i]; the first failure's fault in
+ * *f. Writes only pointers (and *f on the way out), so every lookup sees the
+ * entry state and each result is its decoding there (resolved_to{Pre}).
+ */
+/*@ requires \valid_read(t) && \valid(inv) && \valid(f);
+    requires ncaps <= BH_MSG_MAX_CAPS;
+    requires ncaps > 0 ==> b != \null;
+    requires b == \null || \valid_read(b);
+    requires valid_cnode(t->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(t->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires cspace_closed;
+    assigns inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1], *f;
+    ensures \result == BH_OK || \result == BH_E_LOOKUP_FAILED;
+    ensures \result == BH_OK ==> \forall integer j; 0 <= j < ncaps ==>
+              \valid(inv->cap_slot[j]) && in_valid_cnode(inv->cap_slot[j]) &&
+              resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre), \at(b->caps[j], Pre),
+                               inv->cap_slot[j]);
+    ensures \result == BH_E_LOOKUP_FAILED ==> ncaps > 0 && f->which < ncaps &&
+            f->kind != BH_LOOKUP_NONE;
+    ensures \result == BH_E_LOOKUP_FAILED ==> \forall integer j; 0 <= j < f->which ==>
+              resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre), \at(b->caps[j], Pre),
+                               inv->cap_slot[j]);
+    ensures \result == BH_E_LOOKUP_FAILED &&
+            cap_type_l(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre)) != BH_OBJ_CNODE ==>
+            f->kind == BH_LOOKUP_INVALID_ROOT; */
+static bh_error_t lookup_caps(const struct tcb *t, const struct bh_ipc_buffer *b, uint32_t ncaps,
+                              struct invocation *inv, struct cap_fault *f)
+{
+    /*@ loop invariant 0 <= i <= ncaps;
         loop invariant \forall integer j; 0 <= j < i ==>
+          \valid(inv->cap_slot[j]) && in_valid_cnode(inv->cap_slot[j]) &&
+          resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre), \at(b->caps[j], Pre),
+                           inv->cap_slot[j]);
+        loop assigns i, inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1];
+        loop variant ncaps - i; */
+    for (uint32_t i = 0; i < ncaps; i++) {
+        bh_lookup_fault_t lf;
+        bh_error_t e = cspace_lookup(t->slot[TCB_SLOT_CSPACE].cap, b->caps[i], 64, false,
+                                     &inv->cap_slot[i], &lf);
+        /*@ assert e == BH_OK ==>
+              resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre), b->caps[i],
+                               inv->cap_slot[i]); */
+        if (e != BH_OK) {
+            f->kind = lf.kind;
+            f->level = lf.level;
+            f->which = i;
+            return e;
+        }
+    }
+    return BH_OK;
+}
+
+/* The copies of the looked-up capabilities: cap[i] = *cap_slot[i] for
+ * i < ncaps; every later slot pointer and capability null. */
+/*@ requires \valid(inv) && ncaps <= BH_MSG_MAX_CAPS;
+    requires \forall integer j; 0 <= j < ncaps ==>
+               \valid_read(inv->cap_slot[j]) && \separated(inv->cap_slot[j], inv);
+    assigns inv->cap[0 .. BH_MSG_MAX_CAPS - 1], inv->cap_slot[ncaps .. BH_MSG_MAX_CAPS - 1];
+    ensures \forall integer j; 0 <= j < ncaps ==>
+              inv->cap_slot[j] == \old(inv->cap_slot[j]) && inv->cap[j] == inv->cap_slot[j]->cap;
+    ensures \forall integer j; ncaps <= j < BH_MSG_MAX_CAPS ==>
+              inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]); */
+static void fill_caps(struct invocation *inv, uint32_t ncaps)
+{
+    /*@ loop invariant 0 <= i <= BH_MSG_MAX_CAPS;
+        loop invariant \forall integer j; 0 <= j < ncaps ==>
+          inv->cap_slot[j] == \at(inv->cap_slot[j], Pre);
+        loop invariant \forall integer j; 0 <= j < i && j < ncaps ==>
+          inv->cap[j] == inv->cap_slot[j]->cap;
+        loop invariant \forall integer j; ncaps <= j < i ==>
           inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]);
-        loop assigns i, inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1], inv->cap[0 .. BH_MSG_MAX_CAPS - 1];
+        loop assigns i, inv->cap[0 .. BH_MSG_MAX_CAPS - 1],
+                     inv->cap_slot[ncaps .. BH_MSG_MAX_CAPS - 1];
         loop variant BH_MSG_MAX_CAPS - i; */
     for (uint32_t i = 0; i < BH_MSG_MAX_CAPS; i++) {
-        inv->cap_slot[i] = NULL;
-        inv->cap[i] = cap_null();
+        if (i < ncaps) {
+            inv->cap[i] = inv->cap_slot[i]->cap;
+        } else {
+            inv->cap_slot[i] = NULL;
+            inv->cap[i] = cap_null();
+        }
     }
 }
 
+/*
+ * Raw registers to a checked invocation: x1 is the message info, the message
+ * registers come from x2..x7 and the IPC buffer, the extra capabilities are
+ * the buffer's caps[] looked up in the caller's CSpace. The lookups come
+ * first: nothing but pointers is written before the last of them, so the
+ * contract can say what each resolves to in the entry state (WP cannot carry
+ * the inductive resolves across a store into integer memory). ipcbuf_of(t)
+ * is the buffer tcb_ipc_buffer returns; buf_ok: when there is one, it is in
+ * a RAM frame and apart from *inv (which lives on the kernel stack).
+ */
+/*@ logic struct bh_ipc_buffer *ipcbuf_of{L}(struct tcb *t) =
+      cap_type_l(t->slot[TCB_SLOT_IPCBUF].cap) == BH_OBJ_NULL ? (struct bh_ipc_buffer *)\null
+                                                              : ipcbuf_l(t);
+    predicate buf_ok{L}(struct tcb *t, struct invocation *inv) =
+      ipcbuf_of(t) != \null ==> ipcbuf_ram_l(t) && \separated(ipcbuf_of(t), inv);
+    logic integer mi_len(integer mi) = mi & 0x7f;
+    logic integer mi_ncaps(integer mi) = (mi >> 7) & 3;
+*/
+/*@ requires \valid(t) && \valid(inv) && \separated(t, inv);
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, inv);
+    requires cnode_slots_cdt;
+    requires buf_ok(t, inv);
+    requires valid_cnode(t->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(t->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires cspace_closed;
+    assigns inv->target, inv->label, inv->len, inv->ncaps, inv->mr[0 .. BH_MSG_MAX - 1],
+            inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1], inv->cap[0 .. BH_MSG_MAX_CAPS - 1],
+            t->regs.x[2 .. 4];
+    ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_TRUNCATED ||
+            \result == BH_E_LOOKUP_FAILED;
+    ensures \result == BH_E_RANGE <==>
+            mi_len(\old(t->regs.x[1])) > BH_MSG_MAX || mi_ncaps(\old(t->regs.x[1])) > BH_MSG_MAX_CAPS;
+    ensures \result == BH_E_TRUNCATED <==>
+            mi_len(\old(t->regs.x[1])) <= BH_MSG_MAX &&
+            mi_ncaps(\old(t->regs.x[1])) <= BH_MSG_MAX_CAPS &&
+            \at(ipcbuf_of(t), Pre) == \null &&
+            (mi_len(\old(t->regs.x[1])) > BH_MSG_REGS || mi_ncaps(\old(t->regs.x[1])) > 0);
+    ensures regs_kept: \result != BH_E_LOOKUP_FAILED ==> t->regs.x[2] == \old(t->regs.x[2]) &&
+            t->regs.x[3] == \old(t->regs.x[3]) && t->regs.x[4] == \old(t->regs.x[4]);
+    ensures \result == BH_E_LOOKUP_FAILED ==>
+            0 < mi_ncaps(\old(t->regs.x[1])) <= BH_MSG_MAX_CAPS &&
+            t->regs.x[4] < mi_ncaps(\old(t->regs.x[1])) && t->regs.x[2] != BH_LOOKUP_NONE;
+    ensures \result == BH_E_LOOKUP_FAILED &&
+            cap_type_l(\old(t->slot[TCB_SLOT_CSPACE].cap)) != BH_OBJ_CNODE ==>
+            t->regs.x[2] == BH_LOOKUP_INVALID_ROOT;
+    ensures first_failed: \result == BH_E_LOOKUP_FAILED ==>
+            \forall integer j; 0 <= j < t->regs.x[4] ==>
+              resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre),
+                               \at(ipcbuf_of(t)->caps[j], Pre), inv->cap_slot[j]);
+    ensures \result == BH_OK ==> inv->target == target &&
+            inv->label == \old(t->regs.x[1]) >> 12 && inv->len == mi_len(\old(t->regs.x[1])) &&
+            inv->ncaps == mi_ncaps(\old(t->regs.x[1])) &&
+            inv->len <= BH_MSG_MAX && inv->ncaps <= BH_MSG_MAX_CAPS;
+    ensures mr_regs: \result == BH_OK ==> \forall integer j; 0 <= j < inv->len && j < BH_MSG_REGS ==>
+              inv->mr[j] == \old(t->regs.x[2 + j]);
+    ensures \result == BH_OK ==> \forall integer j; BH_MSG_REGS <= j < inv->len ==>
+              inv->mr[j] == \at(ipcbuf_of(t)->mr[j], Pre);
+    ensures \result == BH_OK ==> \forall integer j; inv->len <= j < BH_MSG_MAX ==> inv->mr[j] == 0;
+    ensures caps_slot: \result == BH_OK ==> \forall integer j; 0 <= j < inv->ncaps ==>
+              \valid(inv->cap_slot[j]) && in_valid_cnode(inv->cap_slot[j]);
+    ensures caps_resolved: \result == BH_OK ==> \forall integer j; 0 <= j < inv->ncaps ==>
+              resolved_to{Pre}(\at(t->slot[TCB_SLOT_CSPACE].cap, Pre),
+                               \at(ipcbuf_of(t)->caps[j], Pre), inv->cap_slot[j]);
+    ensures caps_copied: \result == BH_OK ==> \forall integer j; 0 <= j < inv->ncaps ==>
+              \let s = inv->cap_slot[j]; inv->cap[j] == s->cap && inv->cap[j] == \at(s->cap, Pre);
+    ensures \result == BH_OK ==> \forall integer j; inv->ncaps <= j < BH_MSG_MAX_CAPS ==>
+              inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]); */
 bh_error_t invocation_decode(struct tcb *t, cte_t *target, struct invocation *inv)
 {
-    inv->target = target;
-    bh_error_t e = decode_msginfo(t->regs.x[1], inv);
+    struct msginfo m;
+    bh_error_t e = decode_msginfo(t->regs.x[1], &m);
     if (e != BH_OK) {
         return e;
     }
     const struct bh_ipc_buffer *b = tcb_ipc_buffer(t);
-    if (b == NULL && (inv->len > BH_MSG_REGS || inv->ncaps > 0)) {
+    if (b == NULL && (m.len > BH_MSG_REGS || m.ncaps > 0)) {
         return BH_E_TRUNCATED; /* the arguments need an IPC buffer the thread lacks */
     }
-    decode_mrs(t, b, inv);
-    for (uint32_t i = 0; i < inv->ncaps; i++) {
-        bh_lookup_fault_t lf;
-        cte_t *s = NULL;
-        bh_error_t le = cspace_lookup(t->slot[TCB_SLOT_CSPACE].cap, b->caps[i], 64, false, &s, &lf);
-        if (le != BH_OK) {
-            t->regs.x[2] = lf.kind;
-            t->regs.x[3] = lf.level;
-            t->regs.x[4] = i; /* which extra capability */
-            return le;
-        }
-        inv->cap_slot[i] = s;
-        inv->cap[i] = s->cap;
+    struct cap_fault f;
+    e = lookup_caps(t, b, m.ncaps, inv, &f);
+    if (e != BH_OK) {
+        t->regs.x[2] = f.kind;
+        t->regs.x[3] = f.level;
+        t->regs.x[4] = f.which;
+        return e;
     }
+    /*@ assert \forall integer j; 0 <= j < m.ncaps ==>
+          cdt_slot(inv->cap_slot[j]) && \separated(inv->cap_slot[j], inv); */
+    inv->target = target;
+    inv->label = m.label;
+    inv->len = m.len;
+    inv->ncaps = m.ncaps;
+    decode_mrs(t, b, inv);
+    /*@ assert mr_regs: \forall integer j; 0 <= j < m.len && j < BH_MSG_REGS ==>
+          inv->mr[j] == \at(t->regs.x[2 + j], Pre); */
+    /*@ assert regs_kept: t->regs.x[2] == \at(t->regs.x[2], Pre) &&
+          t->regs.x[3] == \at(t->regs.x[3], Pre) && t->regs.x[4] == \at(t->regs.x[4], Pre); */
+    /*@ assert slots_kept: \forall integer j; 0 <= j < m.ncaps ==>
+          \let s = inv->cap_slot[j]; s->cap == \at(s->cap, Pre); */
+    fill_caps(inv, m.ncaps);
     return BH_OK;
 }
 

@@ -30,16 +30,6 @@ static void tcb_block(struct tcb *t, uint8_t state, void *on)
     sched_block(&t->sched);
 }
 
-struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
-{
-    cap_t f = t->slot[TCB_SLOT_IPCBUF].cap;
-    if (cap_is_null(f)) {
-        return NULL;
-    }
-    uint64_t off = t->ipcbuf_va & (BH_PAGE_SIZE - 1u);
-    return (struct bh_ipc_buffer *)((char *)pa_to_kva(cap_obj(f)) + off);
-}
-
 /* ---- queues: a TCB is on at most one endpoint or notification queue ---- */
 
 /*@ requires \valid(head) && \valid(tail) && \valid(t) && \separated(head, tail);

@@ -60,7 +60,33 @@ void tcb_wake(struct tcb *t, uint64_t err);
 /* The thread stops for good (exit, unhandled fault). */
 void tcb_stop(struct tcb *t, uint64_t status);
 
-/* The IPC buffer of t as the kernel sees it, or NULL if it has none. */
+/*
+ * The IPC buffer of t as the kernel sees it, or NULL if it has none.
+ * Defined in ipc_buffer.c (pa_to_kva, not proved): its contract is an
+ * assumption of the proofs. kva_ipc_buffer(pa) names the buffer at physical
+ * address pa (uninterpreted, as kva_slots); ipcbuf_l(t) is t's: in the frame
+ * of its IPC-buffer slot at the offset of ipcbuf_va in the page. In a RAM
+ * frame (ipcbuf_ram_l: device flag, bit 14 of w0, clear) the buffer is user
+ * memory the kernel maps, never a kernel object: valid (configure keeps the
+ * offset 8-aligned and the buffer inside the page) and apart from the TCB
+ * and from every capability slot. Nothing is said of a device frame: the
+ * kernel maps no device memory but its own devices, and CONFIGURE refuses a
+ * device Frame (configure_check), so a configured thread's buffer is RAM.
+ */
+/*@ axiomatic IpcBufferView {
+      logic struct bh_ipc_buffer *kva_ipc_buffer(integer pa);
+    }
+    logic struct bh_ipc_buffer *ipcbuf_l{L}(struct tcb *t) =
+      kva_ipc_buffer(cap_obj_l(t->slot[TCB_SLOT_IPCBUF].cap) + t->ipcbuf_va % BH_PAGE_SIZE);
+    predicate ipcbuf_ram_l{L}(struct tcb *t) = (t->slot[TCB_SLOT_IPCBUF].cap.w0 / 16384) % 2 == 0;
+*/
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures cap_null_l(t->slot[TCB_SLOT_IPCBUF].cap) ==> \result == \null;
+    ensures !cap_null_l(t->slot[TCB_SLOT_IPCBUF].cap) ==> \result == ipcbuf_l(t);
+    ensures \result != \null && ipcbuf_ram_l(t) ==> \valid(\result) && \separated(\result, t);
+    ensures \result != \null && ipcbuf_ram_l(t) ==>
+      \forall cte_t *s; cdt_slot(s) ==> \separated(\result, s); */
 struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
 
 #endif
