@@ -34,8 +34,9 @@ run: build payloads
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# The proofs and the runner's self-test, side by side.
 proofs: build
-	@cd $(BUILD) && ctest --output-on-failure -L proof
+	@cd $(BUILD) && ctest --output-on-failure -L proof -j$(JOBS)
 
 format:
 	@git ls-files '*.c' '*.h' | xargs clang-format -i

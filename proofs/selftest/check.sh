@@ -36,7 +36,7 @@ grep -q 'missing_function is listed but not defined' "$out/output.txt" ||
     fail "undefined function not reported"
 grep -Eq '^  lemma fixture_lemma: ([0-9]+)/\1 goals \((Z3|CVC4)' "$out/output.txt" ||
     fail "listed lemma not proved by an SMT prover"
-grep -q 'src/fixture.c: lemma fixture_false not proved' "$out/output.txt" ||
+grep -q 'src/fixture_lemma.c: lemma fixture_false not proved' "$out/output.txt" ||
     fail "false lemma not reported"
 grep -q 'lemma fixture_unlisted is visible to proved code but not proved' "$out/output.txt" ||
     fail "unlisted lemma not reported"
