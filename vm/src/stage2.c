@@ -106,6 +106,38 @@ static s2_desc_t clear_entry(s2_root_t *r, s2_desc_t *table, size_t n, size_t id
     return s2_entry_clear(table, n, idx);
 }
 
+/* Zero `table` and link it at parent[idx] with descriptor d: the tree stays
+ * well formed (the one new table descriptor points to a zeroed table apart
+ * from the tree), proved once here, in a small context. */
+/*@ requires s2_root_ok(r) && \valid(table) && s2_table_apart(r, table);
+    requires \valid(parent + (0 .. n - 1)) && idx < n && \separated(table, parent + idx);
+    requires s2_is_table_l(d) && kva_table(s2_table_oa(d)) == &table->entry[0];
+    assigns table->entry[0 .. S2_TABLE_ENTRIES - 1], parent[idx];
+    ensures parent[idx] == d;
+    ensures \forall integer i; 0 <= i < S2_TABLE_ENTRIES ==> table->entry[i] == 0;
+    ensures s2_root_ok(r); */
+static void link_table(s2_root_t *r, s2_desc_t *parent, size_t n, size_t idx, s2_table_t *table,
+                       s2_desc_t d)
+{
+    (void)r;
+    s2_entries_zero(table->entry, S2_TABLE_ENTRIES);
+    /* The zeroed table must be visible before the walker can reach it. */
+    arch_s2_table_write_barrier();
+    s2_entry_set(parent, n, idx, d);
+}
+
+/* Storing a table's address (4 KiB aligned, so no table descriptor) keeps the
+ * tree well formed wherever it lands: proved once here, not in the caller. */
+/*@ requires s2_root_ok(r) && \valid(out);
+    assigns *out;
+    ensures out->pa == s2_table_oa(d);
+    ensures s2_root_ok(r); */
+static void put_table_pa(s2_root_t *r, paddr_t *out, s2_desc_t d)
+{
+    (void)r;
+    *out = s2_desc_oa(d, S2_LAST_LEVEL);
+}
+
 bh_error_t s2_space_init(s2_space_t *s, s2_root_t *root, uint16_t vmid)
 {
     BH_ASSERT(s != NULL && root != NULL);
@@ -133,24 +165,39 @@ uint64_t s2_vttbr(const s2_space_t *s)
     return r;
 }
 
+/* The argument checks of s2_install_table (tpa: the table's address) and of
+ * s2_remove_table (tpa 0: no table), in their documented order: a decision
+ * that assigns nothing keeps the callers' early returns out of their goals. */
+/*@ assigns \nothing;
+    ensures \result == BH_OK ==>
+      2 <= level <= 3 && a < 0x10000000000 && tpa < 0x1000000000000 && tpa % 4096 == 0; */
+static bh_error_t table_args(unsigned level, uint64_t a, uint64_t tpa)
+{
+    if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (a >= S2_IPA_LIMIT || tpa >= S2_PA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    if (tpa % S2_TABLE_SIZE != 0u) { /* = !is_aligned(pa, S2_TABLE_SIZE) */
+        return BH_E_ALIGNMENT;
+    }
+    return BH_OK;
+}
+
 bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_table_t *table,
                             unsigned *missing_level)
 {
     BH_ASSERT(s != NULL && s->root != NULL && table != NULL);
-    if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
-        return BH_E_INVALID_ARGUMENT;
-    }
     uint64_t a = ipa_addr(ipa);
     paddr_t tpa = s2_table_pa(table); /* = kva_to_pa(table) */
-    if (a >= S2_IPA_LIMIT || tpa.pa >= S2_PA_LIMIT) {
-        return BH_E_RANGE;
-    }
-    if (tpa.pa % S2_TABLE_SIZE != 0u) { /* = !is_aligned(pa, S2_TABLE_SIZE) */
-        return BH_E_ALIGNMENT;
+    bh_error_t err = table_args(level, a, tpa.pa);
+    if (err != BH_OK) {
+        return err;
     }
     s2_desc_t *parent = NULL;
     unsigned stop = 0u;
-    bh_error_t err = walk(s, a, level - 1u, &parent, &stop);
+    err = walk(s, a, level - 1u, &parent, &stop);
     if (err != BH_OK) {
         report_missing(missing_level, err, stop);
         return err;
@@ -161,10 +208,7 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
     }
     /* The one entry written, named before the stores (for the assigns goal). */
     /*@ assert parent + idx == s2_walk_l{Pre}(s->root, a, level - 1) + s2_idx_l(a, level - 1); */
-    s2_entries_zero(table->entry, S2_TABLE_ENTRIES);
-    /* The zeroed table must be visible before the walker can reach it. */
-    arch_s2_table_write_barrier();
-    s2_entry_set(parent, entries_at(level - 1u), idx, s2_encode_table(tpa));
+    link_table(s->root, parent, entries_at(level - 1u), idx, table, s2_encode_table(tpa));
     arch_s2_table_write_barrier();
     return BH_OK;
 }
@@ -172,12 +216,10 @@ bh_error_t s2_install_table(s2_space_t *s, ipaddr_t ipa, unsigned level, s2_tabl
 bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t *table_pa)
 {
     BH_ASSERT(s != NULL && s->root != NULL);
-    if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
-        return BH_E_INVALID_ARGUMENT;
-    }
     uint64_t a = ipa_addr(ipa);
-    if (a >= S2_IPA_LIMIT) {
-        return BH_E_RANGE;
+    bh_error_t err = table_args(level, a, 0u);
+    if (err != BH_OK) {
+        return err;
     }
     s2_desc_t *parent = NULL;
     unsigned stop = 0u;
@@ -195,7 +237,7 @@ bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t 
     /* Walk caches and every leaf below the table may be cached: drop them all. */
     arch_s2_tlb_invalidate_vmid(s->vmid);
     if (table_pa != NULL) {
-        *table_pa = s2_desc_oa(old, S2_LAST_LEVEL);
+        put_table_pa(s->root, table_pa, old);
     }
     return BH_OK;
 }
