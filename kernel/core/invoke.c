@@ -176,6 +176,47 @@ static void fill_caps(struct invocation *inv, uint32_t ncaps)
 }
 
 /*
+ * The success path's stores: the header fields, the message registers, the
+ * copies of the looked-up capabilities. A helper so that invocation_decode's
+ * goals compose its contract instead of carrying every store.
+ */
+/*@ requires \valid_read(t) && \valid(inv) && \separated(t, inv);
+    requires len <= BH_MSG_MAX && ncaps <= BH_MSG_MAX_CAPS;
+    requires len > BH_MSG_REGS ==> b != \null;
+    requires b == \null || (\valid_read(b) && \separated(b, inv));
+    requires \forall integer j; 0 <= j < ncaps ==>
+               \valid_read(inv->cap_slot[j]) && \separated(inv->cap_slot[j], inv);
+    assigns inv->target, inv->label, inv->len, inv->ncaps, inv->mr[0 .. BH_MSG_MAX - 1],
+            inv->cap_slot[ncaps .. BH_MSG_MAX_CAPS - 1], inv->cap[0 .. BH_MSG_MAX_CAPS - 1];
+    ensures inv->target == target && inv->label == label && inv->len == len &&
+            inv->ncaps == ncaps;
+    ensures \forall integer j; 0 <= j < len && j < BH_MSG_REGS ==>
+              inv->mr[j] == \old(t->regs.x[2 + j]);
+    ensures \forall integer j; BH_MSG_REGS <= j < len ==> inv->mr[j] == \old(b->mr[j]);
+    ensures \forall integer j; len <= j < BH_MSG_MAX ==> inv->mr[j] == 0;
+    ensures \forall integer j; 0 <= j < ncaps ==>
+              inv->cap_slot[j] == \old(inv->cap_slot[j]) && inv->cap[j] == inv->cap_slot[j]->cap &&
+              inv->cap[j] == \old(inv->cap_slot[j]->cap);
+    ensures \forall integer j; ncaps <= j < BH_MSG_MAX_CAPS ==>
+              inv->cap_slot[j] == \null && cap_null_l(inv->cap[j]);
+    ensures regs_kept: t->regs.x[2] == \old(t->regs.x[2]) && t->regs.x[3] == \old(t->regs.x[3]) &&
+            t->regs.x[4] == \old(t->regs.x[4]); */
+static void decode_fill(const struct tcb *t, cte_t *target, uint64_t label, uint32_t len,
+                        uint32_t ncaps, const struct bh_ipc_buffer *b, struct invocation *inv)
+{
+    inv->target = target;
+    inv->label = label;
+    inv->len = len;
+    inv->ncaps = ncaps;
+    decode_mrs(t, b, inv);
+    /*@ assert regs_kept: t->regs.x[2] == \at(t->regs.x[2], Pre) &&
+          t->regs.x[3] == \at(t->regs.x[3], Pre) && t->regs.x[4] == \at(t->regs.x[4], Pre); */
+    /*@ assert slots_kept: \forall integer j; 0 <= j < ncaps ==>
+          \let s = inv->cap_slot[j]; s->cap == \at(s->cap, Pre); */
+    fill_caps(inv, ncaps);
+}
+
+/*
  * Raw registers to a checked invocation: x1 is the message info, the message
  * registers come from x2..x7 and the IPC buffer, the extra capabilities are
  * the buffer's caps[] looked up in the caller's CSpace. The lookups come
@@ -203,17 +244,17 @@ static void fill_caps(struct invocation *inv, uint32_t ncaps)
     assigns inv->target, inv->label, inv->len, inv->ncaps, inv->mr[0 .. BH_MSG_MAX - 1],
             inv->cap_slot[0 .. BH_MSG_MAX_CAPS - 1], inv->cap[0 .. BH_MSG_MAX_CAPS - 1],
             t->regs.x[2 .. 4];
-    ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_TRUNCATED ||
-            \result == BH_E_LOOKUP_FAILED;
-    ensures \result == BH_E_RANGE <==>
-            mi_len(\old(t->regs.x[1])) > BH_MSG_MAX || mi_ncaps(\old(t->regs.x[1])) > BH_MSG_MAX_CAPS;
-    ensures \result == BH_E_TRUNCATED <==>
+    ensures (\result == BH_OK || \result == BH_E_RANGE || \result == BH_E_TRUNCATED ||
+             \result == BH_E_LOOKUP_FAILED) &&
+            (\result == BH_E_RANGE <==>
+            mi_len(\old(t->regs.x[1])) > BH_MSG_MAX || mi_ncaps(\old(t->regs.x[1])) > BH_MSG_MAX_CAPS) &&
+            (\result == BH_E_TRUNCATED <==>
             mi_len(\old(t->regs.x[1])) <= BH_MSG_MAX &&
             mi_ncaps(\old(t->regs.x[1])) <= BH_MSG_MAX_CAPS &&
             \at(ipcbuf_of(t), Pre) == \null &&
-            (mi_len(\old(t->regs.x[1])) > BH_MSG_REGS || mi_ncaps(\old(t->regs.x[1])) > 0);
-    ensures regs_kept: \result != BH_E_LOOKUP_FAILED ==> t->regs.x[2] == \old(t->regs.x[2]) &&
-            t->regs.x[3] == \old(t->regs.x[3]) && t->regs.x[4] == \old(t->regs.x[4]);
+            (mi_len(\old(t->regs.x[1])) > BH_MSG_REGS || mi_ncaps(\old(t->regs.x[1])) > 0)) &&
+            (regs_kept: \result != BH_E_LOOKUP_FAILED ==> t->regs.x[2] == \old(t->regs.x[2]) &&
+            t->regs.x[3] == \old(t->regs.x[3]) && t->regs.x[4] == \old(t->regs.x[4]));
     ensures \result == BH_E_LOOKUP_FAILED ==>
             0 < mi_ncaps(\old(t->regs.x[1])) <= BH_MSG_MAX_CAPS &&
             t->regs.x[4] < mi_ncaps(\old(t->regs.x[1])) && t->regs.x[2] != BH_LOOKUP_NONE;
@@ -263,18 +304,9 @@ bh_error_t invocation_decode(struct tcb *t, cte_t *target, struct invocation *in
     }
     /*@ assert \forall integer j; 0 <= j < m.ncaps ==>
           cdt_slot(inv->cap_slot[j]) && \separated(inv->cap_slot[j], inv); */
-    inv->target = target;
-    inv->label = m.label;
-    inv->len = m.len;
-    inv->ncaps = m.ncaps;
-    decode_mrs(t, b, inv);
-    /*@ assert mr_regs: \forall integer j; 0 <= j < m.len && j < BH_MSG_REGS ==>
-          inv->mr[j] == \at(t->regs.x[2 + j], Pre); */
-    /*@ assert regs_kept: t->regs.x[2] == \at(t->regs.x[2], Pre) &&
-          t->regs.x[3] == \at(t->regs.x[3], Pre) && t->regs.x[4] == \at(t->regs.x[4], Pre); */
     /*@ assert slots_kept: \forall integer j; 0 <= j < m.ncaps ==>
           \let s = inv->cap_slot[j]; s->cap == \at(s->cap, Pre); */
-    fill_caps(inv, m.ncaps);
+    decode_fill(t, target, m.label, m.len, m.ncaps, b, inv);
     return BH_OK;
 }
 
