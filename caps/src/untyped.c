@@ -264,13 +264,11 @@ static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user
     return BH_OK;
 }
 
-/* The device flag (bit 14 of w0) of an Untyped or Frame capability; the
- * capability retype puts into a destination slot: the object of the given
+/* The capability retype puts into a destination slot: the object of the given
  * type at obj, original, all rights, not mapped, device iff the untyped is
  * device memory; w1 is the size bits (Untyped, free index 0) or the radix
  * (CNode, no guard), else 0. */
-/*@ logic integer cap_device_l(cap_t c) = (c.w0 / 16384) % 2;
-    predicate retyped_cap(cap_t c, integer type, integer obj, integer user_bits, integer device) =
+/*@ predicate retyped_cap(cap_t c, integer type, integer obj, integer user_bits, integer device) =
       cap_type_l(c) == type && cap_rights_l(c) == BH_RIGHTS_ALL && cap_original_l(c) == 1 &&
       cap_device_l(c) == device && cap_obj_l(c) == obj && cap_mapped_l(c) == 0 &&
       c.w1 == (type == BH_OBJ_UNTYPED || type == BH_OBJ_CNODE ? user_bits : 0);

@@ -44,10 +44,10 @@ static bh_error_t set_slot(struct tcb *t, unsigned slot, cte_t *src, bh_objtype_
       va == 0 || (va % 8 == 0 && va % BH_PAGE_SIZE + sizeof(struct bh_ipc_buffer) <= BH_PAGE_SIZE);
     predicate space_ok_l(integer ty, integer vcpu) =
       (ty == BH_OBJ_ADDRESS_SPACE || ty == BH_OBJ_VM) && (vcpu != 0 ==> ty == BH_OBJ_VM);
-    // A frame the kernel may use as an IPC buffer: RAM (device flag, bit 14
-    // of w0, clear; as cap_device_l in caps/src/untyped.c), READ and WRITE.
+    // A frame the kernel may use as an IPC buffer: RAM (device flag clear),
+    // READ and WRITE.
     predicate ipcbuf_frame_ok_l(cap_t c) =
-      cap_type_l(c) == BH_OBJ_FRAME_4K && (c.w0 / 16384) % 2 == 0 &&
+      cap_type_l(c) == BH_OBJ_FRAME_4K && cap_device_l(c) == 0 &&
       cap_rights_l(c) % 2 == 1 && (cap_rights_l(c) / 2) % 2 == 1; */
 
 /*
@@ -87,7 +87,8 @@ static bh_error_t configure_check(const struct invocation *inv, bool vcpu)
     /* The kernel reads and writes the buffer through its own mapping, which
      * covers RAM only (a device frame would abort at EL2), and on the
      * thread's behalf: the frame capability must grant READ and WRITE. */
-    if (ipcbuf != 0 && (inv->cap[2].w0 / 16384u % 2u != 0u || cap_rights(inv->cap[2]) % 4u != 3u)) {
+    if (ipcbuf != 0 &&
+        (inv->cap[2].w0 / CAP_FLAG_DEVICE % 2u != 0u || cap_rights(inv->cap[2]) % 4u != 3u)) {
         return BH_E_INVALID_CAPABILITY;
     }
     bh_objtype_t space = cap_type(inv->cap[1]);

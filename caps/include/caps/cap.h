@@ -45,6 +45,8 @@ _Static_assert(sizeof(cte_t) == (1u << BH_SLOT_SIZE_BITS), "slot size is ABI");
 /*@ logic integer cap_type_l(cap_t c) = (c.w0 % 256 < BH_OBJ_COUNT) ? c.w0 % 256 : 0;
     logic integer cap_rights_l(cap_t c) = (c.w0 / 256) % 32;
     logic integer cap_original_l(cap_t c) = (c.w0 / 8192) % 2;
+    // The device flag of an Untyped or Frame capability (CAP_FLAG_DEVICE).
+    logic integer cap_device_l(cap_t c) = (c.w0 / 16384) % 2;
     logic integer cap_mapped_l(cap_t c) = (c.w0 / 32768) % 2;
     predicate cap_null_l(cap_t c) = cap_type_l(c) == 0;
 */

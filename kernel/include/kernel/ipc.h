@@ -78,7 +78,7 @@ void tcb_stop(struct tcb *t, uint64_t status);
     }
     logic struct bh_ipc_buffer *ipcbuf_l{L}(struct tcb *t) =
       kva_ipc_buffer(cap_obj_l(t->slot[TCB_SLOT_IPCBUF].cap) + t->ipcbuf_va % BH_PAGE_SIZE);
-    predicate ipcbuf_ram_l{L}(struct tcb *t) = (t->slot[TCB_SLOT_IPCBUF].cap.w0 / 16384) % 2 == 0;
+    predicate ipcbuf_ram_l{L}(struct tcb *t) = cap_device_l(t->slot[TCB_SLOT_IPCBUF].cap) == 0;
 */
 /*@ requires \valid_read(t);
     assigns \nothing;
