@@ -143,7 +143,11 @@ set_tests_properties(linux_vm_console PROPERTIES TIMEOUT 300
 # Console input into virtio-console: with console=hvc0 last on its command
 # line the guest reads /dev/console from hvc0, so the VMM feeds virtio-console's
 # receiveq instead of the PL011; the tty on hvc0 echoes the line (through the
-# transmitq) and the shell runs it.
+# transmitq) and the shell runs it with its output on hvc0. That output makes
+# the echo deterministic: n_tty wakes the reader at the newline before it
+# writes the echo, and only a write to the same tty flushes a pending echo
+# (the command's output once went to ttyAMA0, and the echo was sometimes
+# still pending at power-off).
 bh_qemu_test(linux_vm_hvc_input IMAGE linux_vm_hvc_input LABELS linux TIMEOUT 240 MEM 1024
     EXPECT "vmm: hvcin: console input goes to the guest's virtio-console (hvc0)"
            "[hvcin] echo typed-$((6*7))"

@@ -99,10 +99,12 @@ static const struct shape shapes[] = {
      DEVS_CON, false, NULL},
     /* Console input through virtio-console: the last console= is hvc0, so the
      * VMM feeds its receiveq; the shell reads the line from /dev/hvc0, kept
-     * open throughout (a tty's last close discards input it holds). */
+     * open throughout (a tty's last close discards input it holds). The line's
+     * output goes to hvc0 too: a write to a tty first flushes that tty's
+     * pending echo, which the reader can otherwise overtake up to power-off. */
     {"hvcin", 1, 128,
      "console=ttyAMA0 console=hvc0 bhcmd=\"exec 3<>/dev/hvc0; echo hvc-ready >&3; read l <&3; "
-     "eval $l\"",
+     "eval $l >&3\"",
      DEVS_CON, true, NULL},
     /* A channel, driven from the shell with devmem: cha writes the shared page
      * and rings; chb waits for the ring, reads the page, answers and rings back. */
