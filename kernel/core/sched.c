@@ -344,6 +344,12 @@ static struct sched_cpu *home(const struct sched_thread *t)
     return &cpus[t->cpu];
 }
 
+/* The ready-queue set t belongs in: its partition's with a schedule, else 0.
+ * Whether a schedule is active lives in partition.c: the contract says "one
+ * of the two". */
+/*@ requires \valid_read(t);
+    assigns \nothing;
+    ensures \result == 0 || \result == t->partition; */
 static unsigned queue_of(const struct sched_thread *t)
 {
     return sched_schedule_active() ? t->partition : 0u;
@@ -362,6 +368,58 @@ static void kick_if_preempts(const struct sched_thread *t)
     }
 }
 
+/* rq_enqueue's precondition on the list t joins: its tail is null or a
+ * thread apart from the queue set and from t. */
+/*@ predicate rq_tail_ok(struct sched_rq *rq, struct sched_thread *t) =
+        rq->tail[t->prio] == \null ||
+        (\valid(rq->tail[t->prio]) && \separated(rq->tail[t->prio], rq) &&
+         \separated(rq->tail[t->prio], t));
+    // rq_dequeue's precondition: t is queued in rq (head/tail at it exactly
+    // when it is first/last, its neighbours valid and apart).
+    predicate rq_linked(struct sched_rq *rq, struct sched_thread *t) =
+        rq->head[t->prio] != \null &&
+        (t->prev == \null <==> rq->head[t->prio] == t) &&
+        (t->next == \null <==> rq->tail[t->prio] == t) &&
+        (t->prev != \null ==>
+            \valid(t->prev) && \separated(t->prev, rq) && \separated(t->prev, t)) &&
+        (t->next != \null ==>
+            \valid(t->next) && \separated(t->next, rq) && \separated(t->next, t)) &&
+        (t->prev != \null && t->next != \null ==> \separated(t->prev, t->next));
+*/
+
+/* t joins the tail of its list in the queue set of its partition (set 0
+ * without a schedule) on its CPU; nonsystem_ready counts it. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && t->partition < BH_SCHED_MAX_PARTITIONS;
+    requires \separated(t, &cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rq_ok(&cpus[t->cpu].rqs[0]) && rq_ok(&cpus[t->cpu].rqs[t->partition]);
+    requires rq_tail_ok(&cpus[t->cpu].rqs[0], t) &&
+             rq_tail_ok(&cpus[t->cpu].rqs[t->partition], t);
+    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> nonsystem_ready < 4294967295;
+    assigns t->queue, t->state, t->next, t->prev, nonsystem_ready,
+            cpus[t->cpu].rqs[0].summary, cpus[t->cpu].rqs[0].words[0 .. 3],
+            cpus[t->cpu].rqs[0].head[t->prio], cpus[t->cpu].rqs[0].tail[t->prio],
+            cpus[t->cpu].rqs[0].tail[t->prio]->next,
+            cpus[t->cpu].rqs[t->partition].summary,
+            cpus[t->cpu].rqs[t->partition].words[0 .. 3],
+            cpus[t->cpu].rqs[t->partition].head[t->prio],
+            cpus[t->cpu].rqs[t->partition].tail[t->prio],
+            cpus[t->cpu].rqs[t->partition].tail[t->prio]->next;
+    ensures t->queue == 0 || t->queue == t->partition;
+    ensures t->state == SCHED_READY;
+    ensures rq_ok(&cpus[t->cpu].rqs[t->queue]);
+    ensures cpus[t->cpu].rqs[t->queue].tail[t->prio] == t;
+    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] != \null;
+    ensures t->next == \null;
+    ensures \let q = t->queue; t->prev == \old(cpus[t->cpu].rqs[q].tail[t->prio]);
+    ensures \let q = t->queue; \old(cpus[t->cpu].rqs[q].head[t->prio]) != \null ==>
+            cpus[t->cpu].rqs[q].head[t->prio] == \old(cpus[t->cpu].rqs[q].head[t->prio]);
+    ensures \let q = t->queue; \old(cpus[t->cpu].rqs[q].tail[t->prio]) != \null ==>
+            \old(cpus[t->cpu].rqs[q].tail[t->prio])->next == t;
+    ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
+            nonsystem_ready == \old(nonsystem_ready) + 1;
+    ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
+            nonsystem_ready == \old(nonsystem_ready);
+*/
 static void ready_insert(struct sched_thread *t)
 {
     unsigned q = queue_of(t);
@@ -375,6 +433,27 @@ static void ready_insert(struct sched_thread *t)
     }
 }
 
+/* t leaves its list; its state is left to the caller. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS;
+    requires t->state == SCHED_READY && t->queue < BH_SCHED_MAX_PARTITIONS;
+    requires \separated(t, &cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rq_ok(&cpus[t->cpu].rqs[t->queue]);
+    requires rq_linked(&cpus[t->cpu].rqs[t->queue], t);
+    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> nonsystem_ready > 0;
+    assigns t->next, t->prev, t->prev->next, t->next->prev, nonsystem_ready,
+            cpus[t->cpu].rqs[t->queue].summary, cpus[t->cpu].rqs[t->queue].words[0 .. 3],
+            cpus[t->cpu].rqs[t->queue].head[t->prio], cpus[t->cpu].rqs[t->queue].tail[t->prio];
+    ensures rq_ok(&cpus[t->cpu].rqs[t->queue]);
+    ensures t->next == \null && t->prev == \null;
+    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
+    ensures cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
+    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] == \null <==>
+            (\old(t->prev) == \null && \old(t->next) == \null);
+    ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
+            nonsystem_ready == \old(nonsystem_ready) - 1;
+    ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
+            nonsystem_ready == \old(nonsystem_ready);
+*/
 static void ready_delete(struct sched_thread *t)
 {
     BH_ASSERT(t->state == SCHED_READY && t->queue < BH_SCHED_MAX_PARTITIONS);

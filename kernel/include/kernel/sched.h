@@ -205,6 +205,7 @@ const struct sched_thread *sched_debug_release_head(void);
 const struct sched_rq *sched_debug_rq_on(unsigned cpu, unsigned q);
 const struct sched_thread *sched_debug_release_head_on(unsigned cpu);
 const struct sched_thread *sched_debug_current_on(unsigned cpu);
+/*@ assigns \nothing; */
 bool sched_schedule_active(void);
 /* Partition owning the time now (0 in gaps or without a schedule). */
 uint16_t partition_current(uint64_t now);
