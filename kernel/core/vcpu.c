@@ -307,29 +307,89 @@ bh_error_t vcpu_inject_hw(struct vcpu *v, uint32_t intid, uint32_t prio, uint32_
 
 /* ---- exits ---- */
 
+/*@ logic integer dabt_lower(integer esr) = ((esr / 0x4000000) % 64 == EC_DABT_LOWER ? 1 : 0);
+    logic integer dabt_isv(integer esr) =
+      (dabt_lower(esr) == 1 && (esr / 0x1000000) % 2 == 1 ? 1 : 0);
+*/
+
+/* acc with an n-bit field f appended below it (acc * 2^n + f): the steps of
+ * vcpu_decode_abort, apart so that its goals see the fields, not the sums. */
+/*@ requires acc < 0x100000000 && f < 2;
+    assigns \nothing;
+    ensures \result == acc * 2 + f && \result / 2 == acc && \result % 2 == f; */
+static uint64_t push1(uint64_t acc, uint64_t f)
+{
+    return acc * 2u + f;
+}
+
+/*@ requires acc < 0x100000000 && f < 4;
+    assigns \nothing;
+    ensures \result == acc * 4 + f && \result / 4 == acc && \result % 4 == f; */
+static uint64_t push2(uint64_t acc, uint64_t f)
+{
+    return acc * 4u + f;
+}
+
+/*@ requires acc < 0x100000000 && f < 32;
+    assigns \nothing;
+    ensures \result == acc * 32 + f && \result / 32 == acc && \result % 32 == f; */
+static uint64_t push5(uint64_t acc, uint64_t f)
+{
+    return acc * 32u + f;
+}
+
+/*
+ * The BH_VCPU_DABT_* word from ESR_EL2 (Arm ARM D17, ISS of a data/instruction
+ * abort): DFSC/IFSC [5:0] and S1PTW [7] always; for a data abort from a lower
+ * EL also WnR [6] and, when ISV [24] is set, SAS [23:22], SSE [21], SRT
+ * [20:16] and SF [15]; every other bit 0. Fields are taken with / and % (=
+ * (esr >> lo) & mask) and appended from FSC [17:12] down to ISV [0], each at
+ * its BH_VCPU_DABT_* position (= the | of the shifted fields: they do not
+ * overlap). The sums and their one-field-at-a-time steps keep the provers in
+ * linear arithmetic.
+ */
+/*@ assigns \nothing;
+    ensures fsc: (\result / 0x1000) % 64 == esr % 64;
+    ensures s1ptw: (\result / 0x800) % 2 == (esr / 128) % 2;
+    ensures wnr: (\result / 2) % 2 == (dabt_lower(esr) == 1 ? (esr / 64) % 2 : 0);
+    ensures isv: \result % 2 == dabt_isv(esr);
+    ensures sas: (\result / 4) % 4 == (dabt_isv(esr) == 1 ? (esr / 0x400000) % 4 : 0);
+    ensures srt: (\result / 16) % 32 == (dabt_isv(esr) == 1 ? (esr / 0x10000) % 32 : 0);
+    ensures sse: (\result / 0x200) % 2 == (dabt_isv(esr) == 1 ? (esr / 0x200000) % 2 : 0);
+    ensures sf: (\result / 0x400) % 2 == (dabt_isv(esr) == 1 ? (esr / 0x8000) % 2 : 0);
+    ensures no_other_bits: \result < 0x40000; */
 uint64_t vcpu_decode_abort(uint64_t esr)
 {
-    uint64_t d = (esr & 0x3fu) << BH_VCPU_DABT_FSC_SHIFT;
-    if ((esr & (1u << 7)) != 0) {
-        d |= BH_VCPU_DABT_S1PTW;
-    }
-    if (ESR_EC_OF(esr) != EC_DABT_LOWER) {
-        return d;
-    }
-    if ((esr & (1u << 6)) != 0) {
-        d |= BH_VCPU_DABT_WRITE;
-    }
-    if ((esr & (1u << 24)) != 0) {
-        d |= BH_VCPU_DABT_ISV;
-        d |= ((esr >> 22) & 3u) << BH_VCPU_DABT_SAS_SHIFT;
-        d |= ((esr >> 16) & 0x1fu) << BH_VCPU_DABT_SRT_SHIFT;
-        if ((esr & (1u << 21)) != 0) {
-            d |= BH_VCPU_DABT_SSE;
-        }
-        if ((esr & (1u << 15)) != 0) {
-            d |= BH_VCPU_DABT_SF;
+    uint64_t wnr = 0;
+    uint64_t isv = 0;
+    uint64_t sas = 0;
+    uint64_t srt = 0;
+    uint64_t sse = 0;
+    uint64_t sf = 0;
+    if ((esr / 0x4000000u) % 64u == EC_DABT_LOWER) { /* = ESR_EC_OF(esr) */
+        wnr = (esr / 64u) % 2u;
+        if ((esr / 0x1000000u) % 2u != 0u) {
+            isv = 1u;
+            sas = (esr / 0x400000u) % 4u;
+            srt = (esr / 0x10000u) % 32u;
+            sse = (esr / 0x200000u) % 2u;
+            sf = (esr / 0x8000u) % 2u;
         }
     }
+    uint64_t fsc = esr % 64u;                     /* [17:12] */
+    uint64_t q11 = push1(fsc, (esr / 128u) % 2u); /* S1PTW [11] */
+    uint64_t q10 = push1(q11, sf);                /* SF [10] */
+    uint64_t q9 = push1(q10, sse);                /* SSE [9] */
+    uint64_t q4 = push5(q9, srt);                 /* SRT [8:4] */
+    uint64_t q2 = push2(q4, sas);                 /* SAS [3:2] */
+    uint64_t q1 = push1(q2, wnr);                 /* WnR [1] */
+    uint64_t d = push1(q1, isv);                  /* ISV [0] */
+    /*@ assert d / 4 == q2; */
+    /*@ assert d / 16 == q4; */
+    /*@ assert d / 0x200 == q9; */
+    /*@ assert d / 0x400 == q10; */
+    /*@ assert d / 0x800 == q11; */
+    /*@ assert d / 0x1000 == fsc; */
     return d;
 }
 
@@ -452,45 +512,184 @@ uint64_t vcpu_sync_vector_offset(uint64_t guest_spsr)
     }
 }
 
-/* Takes a synchronous external abort to the guest's EL1, as the hardware would. */
+/*@ predicate abort_esr_ok(integer r, integer exit_esr, integer guest_spsr) =
+      r / 0x4000000 ==
+        ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ?
+           ((guest_spsr / 4) % 4 == 1 ? EC_DABT_CUR : EC_DABT_LOWER) :
+           ((guest_spsr / 4) % 4 == 1 ? EC_IABT_CUR : EC_IABT_LOWER)) &&
+      (r / 0x2000000) % 2 == 1 && r % 64 == FSC_SYNC_EXT &&
+      (r / 64) % 2 == ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ? (exit_esr / 64) % 2 : 0) &&
+      (r / 128) % 0x40000 == 0;
+    logic integer sync_vector_offset(integer guest_spsr) =
+      guest_spsr % 16 == 4 ? 0 : (guest_spsr % 16 == 5 ? 0x200 : 0x400);
+*/
+
+/*
+ * Takes a synchronous external abort to the guest's EL1, as the hardware
+ * would: ESR/FAR/ELR/SPSR_EL1 of the abort, PC at the vector, EL1h with DAIF
+ * masked. The caller has flushed v's EL1 registers to memory.
+ */
+/*@ requires \valid(t) && \valid(v) && \separated(t, v);
+    assigns v->sys[VCPU_SYS(BH_VCPU_REG_ESR_EL1)], v->sys[VCPU_SYS(BH_VCPU_REG_FAR_EL1)],
+            v->sys[VCPU_SYS(BH_VCPU_REG_ELR_EL1)], v->sys[VCPU_SYS(BH_VCPU_REG_SPSR_EL1)],
+            t->regs.elr, t->regs.spsr;
+    ensures esr: abort_esr_ok(v->sys[VCPU_SYS(BH_VCPU_REG_ESR_EL1)], v->exit_esr,
+                              \old(t->regs.spsr));
+    ensures far: v->sys[VCPU_SYS(BH_VCPU_REG_FAR_EL1)] == v->exit_far;
+    ensures elr_el1: v->sys[VCPU_SYS(BH_VCPU_REG_ELR_EL1)] == \old(t->regs.elr);
+    ensures spsr_el1: v->sys[VCPU_SYS(BH_VCPU_REG_SPSR_EL1)] == \old(t->regs.spsr);
+    ensures pc: t->regs.elr == (uint64_t)(v->sys[VCPU_SYS(BH_VCPU_REG_VBAR_EL1)] +
+                                          sync_vector_offset(\old(t->regs.spsr)));
+    ensures pstate: t->regs.spsr == PSTATE_EL1H_MASKED; */
 static void inject_abort(struct tcb *t, struct vcpu *v)
 {
-    arch_vcpu_flush(v); /* the EL1 registers are changed in memory */
-    v->sys[VCPU_SYS(BH_VCPU_REG_ESR_EL1)] = vcpu_abort_esr(v->exit_esr, t->regs.spsr);
+    uint64_t spsr = t->regs.spsr;
+    uint64_t elr = t->regs.elr;
+    v->sys[VCPU_SYS(BH_VCPU_REG_ESR_EL1)] = vcpu_abort_esr(v->exit_esr, spsr);
     v->sys[VCPU_SYS(BH_VCPU_REG_FAR_EL1)] = v->exit_far;
-    v->sys[VCPU_SYS(BH_VCPU_REG_ELR_EL1)] = t->regs.elr;
-    v->sys[VCPU_SYS(BH_VCPU_REG_SPSR_EL1)] = t->regs.spsr;
-    t->regs.elr = v->sys[VCPU_SYS(BH_VCPU_REG_VBAR_EL1)] + vcpu_sync_vector_offset(t->regs.spsr);
+    v->sys[VCPU_SYS(BH_VCPU_REG_ELR_EL1)] = elr;
+    v->sys[VCPU_SYS(BH_VCPU_REG_SPSR_EL1)] = spsr;
+    t->regs.elr = v->sys[VCPU_SYS(BH_VCPU_REG_VBAR_EL1)] + vcpu_sync_vector_offset(spsr);
     t->regs.spsr = PSTATE_EL1H_MASKED;
+}
+
+/*@ // Flag bit k (a power of 2) of a reply's flags word.
+    predicate reply_flag(integer flags, integer k) = (flags / k) % 2 == 1;
+    predicate reply_set_reg(uint64_t *mr, integer len) =
+      len >= 3 && reply_flag(mr[0], BH_VCPU_REPLY_SET_REG) && mr[1] < 31;
+    predicate reply_set_x(uint64_t *mr, integer len) =
+      len != 0 && !reply_set_reg(mr, len) && reply_flag(mr[0], BH_VCPU_REPLY_SET_X0_X3);
+*/
+
+/* SET_X0_X3: x0..x3 from mr[2..5], as far as len goes. */
+/*@ requires \valid(t) && \valid_read(mr + (0 .. 5)) && \separated(t, mr + (0 .. 5));
+    assigns t->regs.x[0 .. 3];
+    ensures t->regs.x[0] == (len > 2 ? mr[2] : \old(t->regs.x[0]));
+    ensures t->regs.x[1] == (len > 3 ? mr[3] : \old(t->regs.x[1]));
+    ensures t->regs.x[2] == (len > 4 ? mr[4] : \old(t->regs.x[2]));
+    ensures t->regs.x[3] == (len > 5 ? mr[5] : \old(t->regs.x[3])); */
+static void reply_x0_x3(struct tcb *t, const uint64_t mr[6], uint64_t len)
+{
+    if (len > 2) {
+        t->regs.x[0] = mr[2];
+    }
+    if (len > 3) {
+        t->regs.x[1] = mr[3];
+    }
+    if (len > 4) {
+        t->regs.x[2] = mr[4];
+    }
+    if (len > 5) {
+        t->regs.x[3] = mr[5];
+    }
+}
+
+/* ADVANCE: the PC past the trapped instruction, except after HVC (ELR_EL2 is
+ * already past it). */
+/*@ requires \valid(t) && \valid_read(v) && \separated(t, v);
+    assigns t->regs.elr;
+    ensures advance: reply_flag(flags, BH_VCPU_REPLY_ADVANCE) &&
+                     v->exit_reason != BH_VCPU_EXIT_HVC ==>
+                       t->regs.elr == (uint64_t)(\old(t->regs.elr) + 4);
+    ensures no_advance: !(reply_flag(flags, BH_VCPU_REPLY_ADVANCE) &&
+                          v->exit_reason != BH_VCPU_EXIT_HVC) ==>
+                          t->regs.elr == \old(t->regs.elr); */
+static void reply_advance(struct tcb *t, const struct vcpu *v, uint64_t flags)
+{
+    if ((flags / BH_VCPU_REPLY_ADVANCE) % 2u != 0 && v->exit_reason != BH_VCPU_EXIT_HVC) {
+        t->regs.elr += 4;
+    }
+}
+
+/*
+ * The register part of a VMM's reply (mr[0] flags, len words): SET_REG
+ * writes x[mr[1]] (mr[1] < 31, len >= 3) with mr[2]; else SET_X0_X3 writes
+ * x0.. with mr[2].. as far as len goes; ADVANCE steps the PC past the
+ * trapped instruction, except after HVC (ELR_EL2 is already past it).
+ * Nothing else of t changes. True if an abort is to be injected: ABORT after
+ * a data or instruction abort exit.
+ */
+/*@ requires \valid(t) && \valid_read(v) && \valid_read(mr + (0 .. 5));
+    requires \separated(t, v) && \separated(t, mr + (0 .. 5));
+    assigns t->regs.x[0 .. 30], t->regs.elr;
+    ensures set_reg: reply_set_reg(mr, len) ==>
+      t->regs.x[mr[1]] == mr[2] &&
+      \forall integer k; 0 <= k < 31 && k != mr[1] ==> t->regs.x[k] == \old(t->regs.x[k]);
+    ensures set_x0_x3: reply_set_x(mr, len) ==>
+      t->regs.x[0] == (len > 2 ? mr[2] : \old(t->regs.x[0])) &&
+      t->regs.x[1] == (len > 3 ? mr[3] : \old(t->regs.x[1])) &&
+      t->regs.x[2] == (len > 4 ? mr[4] : \old(t->regs.x[2])) &&
+      t->regs.x[3] == (len > 5 ? mr[5] : \old(t->regs.x[3])) &&
+      \forall integer k; 4 <= k < 31 ==> t->regs.x[k] == \old(t->regs.x[k]);
+    ensures no_regs: !reply_set_reg(mr, len) && !reply_set_x(mr, len) ==>
+      \forall integer k; 0 <= k < 31 ==> t->regs.x[k] == \old(t->regs.x[k]);
+    ensures advance: len != 0 && reply_flag(mr[0], BH_VCPU_REPLY_ADVANCE) &&
+                     v->exit_reason != BH_VCPU_EXIT_HVC ==>
+                       t->regs.elr == (uint64_t)(\old(t->regs.elr) + 4);
+    ensures no_advance: !(len != 0 && reply_flag(mr[0], BH_VCPU_REPLY_ADVANCE) &&
+                          v->exit_reason != BH_VCPU_EXIT_HVC) ==>
+                          t->regs.elr == \old(t->regs.elr);
+    ensures abort: \result <==>
+      (len != 0 && reply_flag(mr[0], BH_VCPU_REPLY_ABORT) &&
+       (v->exit_reason == BH_VCPU_EXIT_DATA_ABORT || v->exit_reason == BH_VCPU_EXIT_INST_ABORT)); */
+static bool reply_regs(struct tcb *t, const struct vcpu *v, const uint64_t mr[6], uint64_t len)
+{
+    if (len == 0) {
+        return false;
+    }
+    /* Flag tests as (flags / bit) % 2 (= flags & bit, one-bit flags). */
+    uint64_t flags = mr[0];
+    uint64_t r = mr[1];
+    if ((flags / BH_VCPU_REPLY_SET_REG) % 2u != 0 && len >= 3 && r < 31u) {
+        t->regs.x[r] = mr[2];
+    } else if ((flags / BH_VCPU_REPLY_SET_X0_X3) % 2u != 0) {
+        reply_x0_x3(t, mr, len);
+    }
+    reply_advance(t, v, flags);
+    return (flags / BH_VCPU_REPLY_ABORT) % 2u != 0 &&
+           (v->exit_reason == BH_VCPU_EXIT_DATA_ABORT || v->exit_reason == BH_VCPU_EXIT_INST_ABORT);
 }
 
 void vcpu_apply_reply(struct tcb *t, struct vcpu *v, const uint64_t mr[6], uint64_t len)
 {
-    if (len == 0) {
-        return;
-    }
-    uint64_t flags = mr[0];
-    if ((flags & BH_VCPU_REPLY_SET_REG) != 0 && len >= 3 && mr[1] < 31u) {
-        t->regs.x[mr[1]] = mr[2];
-    } else if ((flags & BH_VCPU_REPLY_SET_X0_X3) != 0) {
-        for (unsigned i = 0; i < 4 && 2 + i < len; i++) {
-            t->regs.x[i] = mr[2 + i];
-        }
-    }
-    if ((flags & BH_VCPU_REPLY_ADVANCE) != 0 && v->exit_reason != BH_VCPU_EXIT_HVC) {
-        t->regs.elr += 4;
-    }
-    if ((flags & BH_VCPU_REPLY_ABORT) != 0 &&
-        (v->exit_reason == BH_VCPU_EXIT_DATA_ABORT || v->exit_reason == BH_VCPU_EXIT_INST_ABORT)) {
+    if (reply_regs(t, v, mr, len)) {
+        arch_vcpu_flush(v); /* the EL1 registers are changed in memory */
         inject_abort(t, v);
     }
 }
 
 /* ---- invocations ---- */
 
-static bool reg_read(struct vcpu *v, uint64_t r, uint64_t *out)
+/*
+ * Registers kept in v->sys: the EL1 state (and TPIDRRO_EL0, VMPIDR) that
+ * arch_vcpu_flush brings to memory; the caller flushes before reg_read or
+ * reg_write touches one of them.
+ */
+/*@ assigns \nothing;
+    ensures \result <==>
+      (VCPU_SYS_FIRST <= r < BH_VCPU_REG_COUNT && r != BH_VCPU_REG_TPIDR_EL0); */
+static bool reg_in_sys(uint64_t r)
 {
-    struct tcb *t = v->tcb;
+    return r >= VCPU_SYS_FIRST && r < BH_VCPU_REG_COUNT && r != BH_VCPU_REG_TPIDR_EL0;
+}
+
+/* Guest register r (enum bh_vcpu_reg) of v's bound thread into *out; false,
+ * and nothing written, if there is no such register. */
+/*@ requires \valid(v) && \valid_read(v->tcb) && \valid(out);
+    requires \separated(out, v, v->tcb);
+    assigns *out;
+    ensures \result <==> r < BH_VCPU_REG_COUNT;
+    ensures r < 31 ==> *out == v->tcb->regs.x[r];
+    ensures r == BH_VCPU_REG_SP_EL0 ==> *out == v->tcb->regs.sp_el0;
+    ensures r == BH_VCPU_REG_PC ==> *out == v->tcb->regs.elr;
+    ensures r == BH_VCPU_REG_PSTATE ==> *out == v->tcb->regs.spsr;
+    ensures r == BH_VCPU_REG_TPIDR_EL0 ==> *out == v->tcb->tpidr_el0;
+    ensures VCPU_SYS_FIRST <= r < BH_VCPU_REG_COUNT && r != BH_VCPU_REG_TPIDR_EL0 ==>
+              *out == v->sys[r - VCPU_SYS_FIRST];
+    ensures r >= BH_VCPU_REG_COUNT ==> *out == \old(*out); */
+static bool reg_read(const struct vcpu *v, uint64_t r, uint64_t *out)
+{
+    const struct tcb *t = v->tcb;
     if (r < 31u) {
         *out = t->regs.x[r];
     } else if (r == BH_VCPU_REG_SP_EL0) {
@@ -502,7 +701,6 @@ static bool reg_read(struct vcpu *v, uint64_t r, uint64_t *out)
     } else if (r == BH_VCPU_REG_TPIDR_EL0) {
         *out = t->tpidr_el0;
     } else if (r < BH_VCPU_REG_COUNT) {
-        arch_vcpu_flush(v);
         *out = v->sys[VCPU_SYS(r)];
     } else {
         return false;
@@ -510,6 +708,75 @@ static bool reg_read(struct vcpu *v, uint64_t r, uint64_t *out)
     return true;
 }
 
+/*@ predicate pstate_ok(integer val) = val % 32 == 0 || val % 32 == 4 || val % 32 == 5;
+    // val & PSTATE_KEEP when pstate_ok(val) (M[4] = 0): NZCV [31:28],
+    // DAIF [9:6], M[4:0]
+    logic integer pstate_kept(integer val) =
+      (val / 0x10000000) % 16 * 0x10000000 + (val / 64) % 16 * 64 + val % 32;
+    // val | VMPIDR_RES1
+    logic integer vmpidr_set(integer val) =
+      ((val / 0x80000000) % 2 == 1 ? val : val + 0x80000000);
+*/
+
+/* hi with m in its (zero) low five bits: M[4:0] of a PSTATE value. */
+/*@ requires hi % 32 == 0 && hi <= 0xffffffff && m < 32;
+    assigns \nothing;
+    ensures \result == hi + m && \result % 32 == m; */
+static uint64_t with_low5(uint64_t hi, uint64_t m)
+{
+    return hi + m;
+}
+
+/*
+ * Writes guest register r (enum bh_vcpu_reg) of v's bound thread. PSTATE only
+ * takes AArch64 EL0t, EL1t or EL1h (M[4:0] = 0, 4, 5): never EL2, never
+ * AArch32; it keeps NZCV, DAIF and M[3:0] (= val & PSTATE_KEEP, written as
+ * the sum of those fields). VMPIDR gets its RES1 bit 31 (= val | VMPIDR_RES1).
+ * Exactly the named register changes; nothing on an error.
+ */
+/*@ requires \valid(v) && \valid(v->tcb) && \separated(v, v->tcb);
+    assigns v->tcb->regs.x[0 .. 30], v->tcb->regs.sp_el0, v->tcb->regs.elr,
+            v->tcb->regs.spsr, v->tcb->tpidr_el0, v->sys[0 .. VCPU_SYS_COUNT - 1];
+    behavior range:
+      assumes r >= BH_VCPU_REG_COUNT;
+      assigns \nothing;
+      ensures \result == BH_E_RANGE;
+    behavior x:
+      assumes r < 31;
+      assigns v->tcb->regs.x[r];
+      ensures \result == BH_OK && v->tcb->regs.x[r] == val;
+    behavior sp_el0:
+      assumes r == BH_VCPU_REG_SP_EL0;
+      assigns v->tcb->regs.sp_el0;
+      ensures \result == BH_OK && v->tcb->regs.sp_el0 == val;
+    behavior pc:
+      assumes r == BH_VCPU_REG_PC;
+      assigns v->tcb->regs.elr;
+      ensures \result == BH_OK && v->tcb->regs.elr == val;
+    behavior pstate_refused:
+      assumes r == BH_VCPU_REG_PSTATE && !pstate_ok(val);
+      assigns \nothing;
+      ensures \result == BH_E_INVALID_ARGUMENT;
+    behavior pstate:
+      assumes r == BH_VCPU_REG_PSTATE && pstate_ok(val);
+      assigns v->tcb->regs.spsr;
+      ensures \result == BH_OK && v->tcb->regs.spsr == pstate_kept(val);
+      ensures mode: pstate_ok(v->tcb->regs.spsr);
+    behavior tpidr_el0:
+      assumes r == BH_VCPU_REG_TPIDR_EL0;
+      assigns v->tcb->tpidr_el0;
+      ensures \result == BH_OK && v->tcb->tpidr_el0 == val;
+    behavior vmpidr:
+      assumes r == BH_VCPU_REG_VMPIDR;
+      assigns v->sys[VCPU_SYS(BH_VCPU_REG_VMPIDR)];
+      ensures \result == BH_OK && v->sys[VCPU_SYS(BH_VCPU_REG_VMPIDR)] == vmpidr_set(val);
+    behavior sys:
+      assumes VCPU_SYS_FIRST <= r < BH_VCPU_REG_COUNT && r != BH_VCPU_REG_TPIDR_EL0 &&
+              r != BH_VCPU_REG_VMPIDR;
+      assigns v->sys[r - VCPU_SYS_FIRST];
+      ensures \result == BH_OK && v->sys[r - VCPU_SYS_FIRST] == val;
+    complete behaviors;
+    disjoint behaviors; */
 static bh_error_t reg_write(struct vcpu *v, uint64_t r, uint64_t val)
 {
     struct tcb *t = v->tcb;
@@ -521,18 +788,19 @@ static bh_error_t reg_write(struct vcpu *v, uint64_t r, uint64_t val)
         t->regs.elr = val;
     } else if (r == BH_VCPU_REG_PSTATE) {
         /* Only AArch64 EL0t, EL1t or EL1h: never EL2, never AArch32. */
-        uint64_t m = val & 0x1fu;
+        uint64_t m = val % 32u; /* M[4:0] */
         if (m != 0x0u && m != 0x4u && m != 0x5u) {
             return BH_E_INVALID_ARGUMENT;
         }
-        t->regs.spsr = val & PSTATE_KEEP;
+        uint64_t hi = (val / 0x10000000u) % 16u * 0x10000000u + (val / 64u) % 16u * 64u;
+        /* m = M[3:0] here (M[4] = 0): spsr = val & PSTATE_KEEP */
+        t->regs.spsr = with_low5(hi, m);
     } else if (r == BH_VCPU_REG_TPIDR_EL0) {
         t->tpidr_el0 = val;
     } else if (r == BH_VCPU_REG_VMPIDR) {
-        arch_vcpu_flush(v);
-        v->sys[VCPU_SYS(r)] = val | VMPIDR_RES1;
+        /* = val | VMPIDR_RES1 */
+        v->sys[VCPU_SYS(r)] = (val / VMPIDR_RES1) % 2u == 1u ? val : val + VMPIDR_RES1;
     } else if (r < BH_VCPU_REG_COUNT) {
-        arch_vcpu_flush(v);
         v->sys[VCPU_SYS(r)] = val;
     } else {
         return BH_E_RANGE;
@@ -620,6 +888,9 @@ bh_error_t vcpu_invoke(struct tcb *caller, const struct invocation *inv)
         }
         uint64_t val[BH_MSG_REGS];
         for (uint64_t i = 0; i < n; i++) {
+            if (reg_in_sys(first + i)) {
+                arch_vcpu_flush(v); /* its EL1 registers to memory */
+            }
             if (!reg_read(v, first + i, &val[i])) {
                 return BH_E_RANGE;
             }
@@ -641,6 +912,9 @@ bh_error_t vcpu_invoke(struct tcb *caller, const struct invocation *inv)
             return BH_E_RANGE;
         }
         for (uint64_t i = 0; i < n; i++) {
+            if (reg_in_sys(first + i)) {
+                arch_vcpu_flush(v); /* its EL1 registers to memory */
+            }
             bh_error_t e = reg_write(v, first + i, inv->mr[2 + i]);
             if (e != BH_OK) {
                 return e;
