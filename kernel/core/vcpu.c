@@ -17,6 +17,9 @@
 #define PSTATE_EL1H_MASKED 0x3c5ull
 #define PSTATE_KEEP        0xf00003cfull /* NZCV, DAIF, M[3:0] (M[4] = 0: AArch64) */
 #define VMPIDR_RES1        (1ull << 31)
+/* reg_write keeps exactly these fields with / and % (for the provers). */
+_Static_assert(PSTATE_KEEP == (0xfull << 28) + (0xfull << 6) + 0xfull,
+               "PSTATE_KEEP is NZCV [31:28], DAIF [9:6] and M[3:0]");
 
 /* ESR fields used by the exit decoder (Arm ARM D17, ESR_EL2). */
 #define EC_WFX        0x01u
