@@ -476,15 +476,24 @@ void vcpu_exit(struct tcb *t, struct vcpu *v, uint64_t esr, uint64_t far, uint64
  * [31:26], IL [25], ISS [24:0] with DFSC/IFSC [5:0] = 0b010000 and, for a
  * data abort, WnR [6] from the exit). Fields written as sums of disjoint
  * slices (= the | of the shifted fields). */
+/*@ // EC of the injected abort: data or instruction, from EL1 (M[3:2]) or EL0.
+    logic integer abort_ec(integer exit_esr, integer guest_spsr) =
+      dabt_lower(exit_esr) == 1 ?
+        ((guest_spsr / 4) % 4 == 1 ? EC_DABT_CUR : EC_DABT_LOWER) :
+        ((guest_spsr / 4) % 4 == 1 ? EC_IABT_CUR : EC_IABT_LOWER);
+    logic integer abort_wnr(integer exit_esr) =
+      dabt_lower(exit_esr) == 1 ? (exit_esr / 64) % 2 : 0;
+    // vcpu_abort_esr's result, field by field (inject_abort's ESR_EL1).
+    predicate abort_esr_ok(integer r, integer exit_esr, integer guest_spsr) =
+      r / 0x4000000 == abort_ec(exit_esr, guest_spsr) && (r / 0x2000000) % 2 == 1 &&
+      r % 64 == FSC_SYNC_EXT && (r / 64) % 2 == abort_wnr(exit_esr) &&
+      (r / 128) % 0x40000 == 0;
+*/
 /*@ assigns \nothing;
-    ensures ec: \result / 0x4000000 ==
-      ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ?
-         ((guest_spsr / 4) % 4 == 1 ? EC_DABT_CUR : EC_DABT_LOWER) :
-         ((guest_spsr / 4) % 4 == 1 ? EC_IABT_CUR : EC_IABT_LOWER));
+    ensures ec: \result / 0x4000000 == abort_ec(exit_esr, guest_spsr);
     ensures il: (\result / 0x2000000) % 2 == 1;
     ensures fsc: \result % 64 == FSC_SYNC_EXT;
-    ensures wnr: (\result / 64) % 2 ==
-      ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ? (exit_esr / 64) % 2 : 0);
+    ensures wnr: (\result / 64) % 2 == abort_wnr(exit_esr);
     ensures iss_rest: (\result / 128) % 0x40000 == 0; */
 uint64_t vcpu_abort_esr(uint64_t exit_esr, uint64_t guest_spsr)
 {
@@ -499,10 +508,12 @@ uint64_t vcpu_abort_esr(uint64_t exit_esr, uint64_t guest_spsr)
     return ec * 0x4000000u + ESR_IL_BIT + iss;
 }
 
+/*@ // M[3:0]: EL1t, EL1h, else a lower EL (AArch64).
+    logic integer sync_vector_offset(integer guest_spsr) =
+      guest_spsr % 16 == 4 ? 0 : (guest_spsr % 16 == 5 ? 0x200 : 0x400);
+*/
 /*@ assigns \nothing;
-    ensures guest_spsr % 16 == 4 ==> \result == 0;
-    ensures guest_spsr % 16 == 5 ==> \result == 0x200;
-    ensures guest_spsr % 16 != 4 && guest_spsr % 16 != 5 ==> \result == 0x400; */
+    ensures \result == sync_vector_offset(guest_spsr); */
 uint64_t vcpu_sync_vector_offset(uint64_t guest_spsr)
 {
     switch (guest_spsr % 16u) { /* M[3:0] */
@@ -514,18 +525,6 @@ uint64_t vcpu_sync_vector_offset(uint64_t guest_spsr)
         return 0x400; /* EL0: lower EL, AArch64 */
     }
 }
-
-/*@ predicate abort_esr_ok(integer r, integer exit_esr, integer guest_spsr) =
-      r / 0x4000000 ==
-        ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ?
-           ((guest_spsr / 4) % 4 == 1 ? EC_DABT_CUR : EC_DABT_LOWER) :
-           ((guest_spsr / 4) % 4 == 1 ? EC_IABT_CUR : EC_IABT_LOWER)) &&
-      (r / 0x2000000) % 2 == 1 && r % 64 == FSC_SYNC_EXT &&
-      (r / 64) % 2 == ((exit_esr / 0x4000000) % 64 == EC_DABT_LOWER ? (exit_esr / 64) % 2 : 0) &&
-      (r / 128) % 0x40000 == 0;
-    logic integer sync_vector_offset(integer guest_spsr) =
-      guest_spsr % 16 == 4 ? 0 : (guest_spsr % 16 == 5 ? 0x200 : 0x400);
-*/
 
 /*
  * Takes a synchronous external abort to the guest's EL1, as the hardware
