@@ -44,17 +44,6 @@ static bool retypable(bh_objtype_t type)
     }
 }
 
-static void zero_object(paddr_t obj, uint64_t bytes)
-{
-    volatile uint64_t *w = (volatile uint64_t *)pa_to_kva(obj);
-    uint64_t n = bytes / sizeof(uint64_t);
-    /*@ loop invariant 0 <= i <= n;
-        loop variant n - i; */
-    for (uint64_t i = 0u; i < n; i++) {
-        w[i] = 0u;
-    }
-}
-
 /*
  * Where count objects of obj_size bytes go in an untyped of ut_size bytes
  * whose free index (first free byte) is from: from rounded up to the object
@@ -164,17 +153,25 @@ struct retype_plan {
       plan->from == (children ? ut_free_l(u) : 0) && plan->from <= plan->start &&
       plan->from < plan->start + plan->need;
     ensures inside: \result == BH_OK ==>
-      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(u.w1 % 64); */
+      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(u.w1 % 64);
+    ensures exact: \result == BH_OK ==>
+      plan->obj_size == rt_size(type, user_bits) && 0 < plan->obj_size && plan->obj_size % 16 == 0 &&
+      plan->start == rt_start(plan->from, plan->obj_size); */
 static bh_error_t retype_mem(cap_t u, bh_objtype_t type, uint32_t user_bits, uint64_t count,
                              bool children, struct retype_plan *plan)
 {
-    uint32_t obj_bits = caps_object_size_bits(type, user_bits);
+    /* Only CNode and Untyped sizes depend on user_bits (the same size for
+     * every other type; 0 lets the proof use the callee's exact result). */
+    uint32_t ubits = (type == BH_OBJ_UNTYPED || type == BH_OBJ_CNODE) ? user_bits : 0u;
+    uint32_t obj_bits = caps_object_size_bits(type, ubits);
     uint32_t ut_bits = cap_ut_size_bits(u);
     uint64_t ut_size = caps_pow2(ut_bits);
     uint64_t obj_size = caps_pow2(obj_bits);
     /* The second test follows from the first (powers of two); it is the one
-     * retype_place needs. */
-    if (obj_bits > ut_bits || obj_size > ut_size) {
+     * retype_place needs. The third never holds (every object is at least 16
+     * bytes): the free index is kept in 16-byte units, and the proof cannot
+     * derive that 16 divides 2^k. */
+    if (obj_bits > ut_bits || obj_size > ut_size || obj_size % 16u != 0u) {
         return BH_E_NOT_ENOUGH_MEMORY;
     }
     uint64_t need = retype_need(count, obj_size);
@@ -228,7 +225,10 @@ static bh_error_t retype_mem(cap_t u, bh_objtype_t type, uint32_t user_bits, uin
       plan->from == (children ? ut_free_l(ut->cap) : 0) && plan->from <= plan->start &&
       plan->from < plan->start + plan->need;
     ensures inside: \result == BH_OK ==>
-      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(ut->cap.w1 % 64); */
+      plan->start % plan->obj_size == 0 && plan->start + plan->need <= pow2(ut->cap.w1 % 64);
+    ensures exact: \result == BH_OK ==>
+      plan->obj_size == rt_size(type, user_bits) && 0 < plan->obj_size && plan->obj_size % 16 == 0 &&
+      plan->start == rt_start(plan->from, plan->obj_size); */
 static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user_bits,
                                cap_t dest_cnode, uint64_t offset, uint64_t count, bool children,
                                struct retype_plan *plan)
@@ -264,16 +264,6 @@ static bh_error_t retype_check(const cte_t *ut, bh_objtype_t type, uint32_t user
     return BH_OK;
 }
 
-/* The capability retype puts into a destination slot: the object of the given
- * type at obj, original, all rights, not mapped, device iff the untyped is
- * device memory; w1 is the size bits (Untyped, free index 0) or the radix
- * (CNode, no guard), else 0. */
-/*@ predicate retyped_cap(cap_t c, integer type, integer obj, integer user_bits, integer device) =
-      cap_type_l(c) == type && cap_rights_l(c) == BH_RIGHTS_ALL && cap_original_l(c) == 1 &&
-      cap_device_l(c) == device && cap_obj_l(c) == obj && cap_mapped_l(c) == 0 &&
-      c.w1 == (type == BH_OBJ_UNTYPED || type == BH_OBJ_CNODE ? user_bits : 0);
-*/
-
 /* The capability for the object at obj. Written as the sum of its fields
  * (= type | BH_RIGHTS_ALL << 8 | CAP_FLAG_ORIGINAL | device flag |
  * (obj >> 4) << 16, as cap_make and cap_untyped_new build it). */
@@ -291,32 +281,293 @@ static cap_t retype_cap(bh_objtype_t type, uint64_t obj, uint32_t user_bits, uin
     return c;
 }
 
+/* caps_retype's pieces, each with its own contract so that the creation loop
+ * only composes them (a per-slot invariant re-proved across the inserts
+ * inside one loop timed out). */
+
+/* Move the watermark: only w1 changes (w0, hence the type, stays), so every
+ * link and every other capability is kept. */
+/*@ requires cdt_wf && cnode_slots_cdt && cdt_at(ut);
+    requires cap_type_l(ut->cap) == BH_OBJ_UNTYPED;
+    requires fi < 0x4000000000000000;
+    assigns ut->cap.w1;
+    ensures cdt_wf;
+    ensures \old(cspace_closed) ==> cspace_closed;
+    ensures ut->cap.w0 == \old(ut->cap.w0) && ut->cap.w1 % 64 == \old(ut->cap.w1) % 64;
+    ensures ut_free_l(ut->cap) == fi / 16 * 16;
+    ensures frame: \forall cte_t *s; cdt_slot(s) && s != ut ==> s->cap == \old(s->cap); */
+static void set_watermark(cte_t *ut, uint64_t fi)
+{
+    cap_t c = cap_ut_set_free_index(ut->cap, fi);
+    /*@ assert h_sep: \forall cte_t *s; cdt_slot(s) && s != ut ==> \separated(s, ut); */
+    ut->cap.w1 = c.w1;
+    /*@ assert a_frame: \forall cte_t *s; cdt_at(s) ==>
+          s->prev == \at(s->prev, Pre) && s->next == \at(s->next, Pre) &&
+          s->cap.w0 == \at(s->cap.w0, Pre); */
+    /*@ assert a_caps: \forall cte_t *s; cdt_slot(s) && s != ut ==> s->cap == \at(s->cap, Pre); */
+}
+
+/* Zero a new object: the words at offset off of the untyped u, which are
+ * apart from every capability slot, so no slot changes. The assigns clause is
+ * that of the creation loop (objects of obj_size bytes between start and end),
+ * so that the loop's inclusion goal is syntactic. */
+/*@ requires cdt_wf && cnode_slots_cdt;
+    requires ut_words_apart(u, from) && from <= start && start <= off;
+    requires off + obj_size <= end && end <= pow2(u.w1 % 64);
+    requires cap_obj_l(u) + end <= 0x10000000000000;
+    assigns { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(u) + start <= pa &&
+              pa + obj_size <= cap_obj_l(u) + end && 0 <= j < obj_size / 8 };
+    ensures cdt_wf;
+    ensures \old(cspace_closed) ==> cspace_closed;
+    ensures frame: \forall cte_t *s; cdt_slot(s) ==>
+      s->cap == \old(s->cap) && s->prev == \old(s->prev) && s->next == \old(s->next); */
+static void zero_new(cap_t u, uint64_t from, uint64_t start, uint64_t end, uint64_t off,
+                     uint64_t obj_size)
+{
+    (void)from; /* only in the contract */
+    (void)start;
+    (void)end;
+    uint64_t pa = pa_addr(cap_obj(u)) + off;
+    uint64_t words = obj_size / 8u;
+    /*@ assert pa == cap_obj_l(u) + off && 8 * words <= obj_size; */
+    /*@ assert h_sep: \forall cte_t *s, integer j; cdt_slot(s) && 0 <= j < words ==>
+          \separated(kva_words(cap_obj_l(u) + off) + j, s); */
+    /* A word apart from a slot is neither word of its capability. */
+    /*@ assert word_apart_cap: \forall uint64_t *q, cte_t *s;
+          \separated(q, s) ==> q != &s->cap.w0 && q != &s->cap.w1; */
+    /*@ assert h_ne: \forall cte_t *s, integer j; cdt_slot(s) && 0 <= j < words ==>
+          kva_words(pa) + j != &s->cap.w0 && kva_words(pa) + j != &s->cap.w1; */
+    caps_zero_object(pa_init(pa), words);
+    /*@ assert a_w: \forall cte_t *s; cdt_slot(s) ==>
+          s->cap.w0 == \at(s->cap.w0, Pre) && s->cap.w1 == \at(s->cap.w1, Pre); */
+    /*@ assert a_frame: \forall cte_t *s; cdt_slot(s) ==>
+          s->cap == \at(s->cap, Pre) && s->prev == \at(s->prev, Pre) &&
+          s->next == \at(s->next, Pre); */
+}
+
+/* Put the new capability c into the empty slot after prev. */
+/*@ requires cdt_wf && cnode_slots_cdt;
+    requires cdt_at(prev) && cdt_at(slot) && prev != slot;
+    requires !cap_null_l(prev->cap) && prev->next != prev && prev->next != slot;
+    requires cap_null_l(slot->cap);
+    requires !cap_null_l(c);
+    assigns { *s | cte_t *s; cdt_slot(s) }; // = *slot, prev->next, prev->next->prev
+    ensures cdt_wf;
+    ensures closed: \old(cspace_closed) && cap_type_l(c) != BH_OBJ_CNODE ==> cspace_closed;
+    ensures slot->cap == c && slot->next == \old(prev->next);
+    ensures frame: \forall cte_t *s; cdt_slot(s) && s != slot ==> s->cap == \old(s->cap); */
+static void insert_one(cte_t *prev, cte_t *slot, cap_t c)
+{
+    /*@ assert cdt_link_ok(prev) && cdt_link_ok(slot); */
+    /*@ assert h_sep: \forall cte_t *s; cdt_slot(s) && s != slot ==> \separated(s, slot); */
+    cdt_insert_after(prev, slot, c);
+    /*@ assert a_frame: \forall cte_t *s; cdt_slot(s) && s != slot ==>
+          s->cap == \at(s->cap, Pre); */
+}
+
+/* Offsets in 16-byte granules (the free index's unit): a multiple of
+ * obj_size is one of 16 when obj_size is. */
+/*@ requires 0 < obj_size && obj_size % 16 == 0 && start % obj_size == 0;
+    requires 0 < count <= BH_RETYPE_MAX_COUNT && need == count * obj_size;
+    requires start + need <= 0x10000000000000;
+    assigns \nothing;
+    ensures start % 16 == 0 && need % 16 == 0 && (start + need) % 16 == 0; */
+static void granules(uint64_t start, uint64_t obj_size, uint64_t count, uint64_t need)
+{
+    (void)start;
+    (void)obj_size;
+    (void)count;
+    (void)need;
+    /*@ ghost uint64_t q = start / obj_size; */
+    /*@ ghost uint64_t z = obj_size / 16; */
+    /*@ assert start == obj_size * q && obj_size == 16 * z; */
+    /*@ assert start == 16 * (z * q); */
+    /*@ assert \forall integer x; start == 16 * x ==> start % 16 == 0; */
+    /*@ assert count * obj_size == 16 * (count * z); */
+    /*@ assert need == 16 * (count * z); */
+    /*@ assert \forall integer x; need == 16 * x ==> need % 16 == 0; */
+    /*@ ghost uint64_t sq = start / 16; */
+    /*@ ghost uint64_t nq = need / 16; */
+    /*@ assert start == 16 * sq && need == 16 * nq; */
+    /*@ assert start + need == 16 * (sq + nq); */
+    /*@ assert \forall integer x; start + need == 16 * x ==> (start + need) % 16 == 0; */
+}
+
+/* The offset of object i: start + i * obj_size, aligned to 16, inside. */
+/*@ requires 0 < obj_size && obj_size % 16 == 0 && start % 16 == 0;
+    requires i < count <= BH_RETYPE_MAX_COUNT && end == start + count * obj_size;
+    requires end <= 0x10000000000000;
+    assigns \nothing;
+    ensures \result == start + i * obj_size && \result % 16 == 0;
+    ensures start <= \result && \result + obj_size <= end; */
+static uint64_t object_offset(uint64_t start, uint64_t obj_size, uint64_t i, uint64_t count,
+                              uint64_t end)
+{
+    (void)count;
+    (void)end;
+    /*@ ghost uint64_t z = obj_size / 16; */
+    /*@ assert i * obj_size + obj_size <= count * obj_size; */
+    /*@ assert obj_size == 16 * z && i * obj_size == 16 * (i * z); */
+    /*@ ghost uint64_t h = start / 16; */
+    /*@ assert start == 16 * h; */
+    /*@ assert start + i * obj_size == 16 * (h + i * z); */
+    /*@ assert \forall integer x; start + i * obj_size == 16 * x ==>
+          (start + i * obj_size) % 16 == 0; */
+    return start + i * obj_size;
+}
+
+/* The slots offset .. offset+count-1 of a valid CNode are capability slots. */
+/*@ requires cnode_slots_cdt && valid_cnode(dc) && offset + count <= cnode_nslots_l(dc);
+    requires \forall integer k; offset <= k < offset + count ==> cap_null_l(cnode_slots_l(dc)[k].cap);
+    requires dest == cnode_slots_l(dc) + offset;
+    assigns \nothing;
+    ensures \forall integer k; 0 <= k < count ==> cdt_at(dest + k) && cap_null_l(dest[k].cap); */
+static void dest_slots(const cte_t *dest, cap_t dc, uint64_t offset, uint64_t count)
+{
+    (void)dest;
+    (void)dc;
+    (void)offset;
+    (void)count;
+}
+
+/* The physical address of an object: the untyped's base (a multiple of 16,
+ * as every object address in a capability) plus its offset. */
+/*@ requires base % 16 == 0 && off % 16 == 0 && base + off < 0x10000000000000;
+    assigns \nothing;
+    ensures \result == base + off && \result % 16 == 0 && \result < 0x10000000000000; */
+static uint64_t object_pa(uint64_t base, uint64_t off)
+{
+    /*@ ghost uint64_t bq = base / 16; */
+    /*@ ghost uint64_t oq = off / 16; */
+    /*@ assert base == 16 * bq && off == 16 * oq; */
+    /*@ assert base + off == 16 * (bq + oq); */
+    /*@ assert \forall integer x; base + off == 16 * x ==> (base + off) % 16 == 0; */
+    return base + off;
+}
+
+/* One more slot made: the per-slot facts for 0 .. i; returns i + 1 (the loop
+ * counter, so the invariant at the next iteration is this ensures). */
+/*@ requires i < BH_RETYPE_MAX_COUNT;
+    requires \forall integer k; 0 <= k < i ==>
+      retyped_cap(dest[k].cap, type, obase + k * obj_size, user_bits, device);
+    requires retyped_cap(dest[i].cap, type, obase + i * obj_size, user_bits, device);
+    assigns \nothing;
+    ensures \result == i + 1;
+    ensures slots_made(dest, \result, type, obase, obj_size, user_bits, device); */
+static uint64_t made_one(const cte_t *dest, uint64_t i, bh_objtype_t type, uint64_t obase,
+                         uint64_t obj_size, uint32_t user_bits, uint64_t device)
+{
+    (void)dest;
+    (void)type;
+    (void)obase;
+    (void)obj_size;
+    (void)user_bits;
+    (void)device;
+    return i + 1u;
+}
+
+/* The creation loop: the watermark to the objects' end, then object by
+ * object: zero it (unless device memory or Untyped), put its capability
+ * after the previous one (the first after the untyped). */
+/*@ requires cdt_wf && cnode_slots_cdt;
+    requires cdt_at(ut) && ut->cap == u;
+    requires cap_type_l(u) == BH_OBJ_UNTYPED && ut->next != ut;
+    requires u.w1 % 64 <= BH_UNTYPED_MAX_BITS;
+    requires cap_obj_l(u) + pow2(u.w1 % 64) <= 0x10000000000000;
+    requires 0 < count <= BH_RETYPE_MAX_COUNT && BH_OBJ_UNTYPED <= type <= BH_OBJ_VCPU;
+    requires 0 < obj_size && obj_size % 16 == 0 && start % 16 == 0;
+    requires end == start + count * obj_size && end % 16 == 0 && start <= end;
+    requires end <= pow2(u.w1 % 64);
+    requires ut_words_apart(u, from) && from <= start;
+    requires \forall integer k; 0 <= k < count ==> cdt_at(dest + k) && cap_null_l(dest[k].cap);
+    assigns { *s | cte_t *s; cdt_slot(s) },
+            { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(u) + start <= pa &&
+              pa + obj_size <= cap_obj_l(u) + end && 0 <= j < obj_size / 8 };
+    ensures cdt_wf;
+    ensures \old(cspace_closed) && type != BH_OBJ_CNODE ==> cspace_closed;
+    ensures ut->cap.w0 == u.w0 && ut->cap.w1 % 64 == u.w1 % 64;
+    ensures ut_free_l(ut->cap) == end;
+    ensures slots_made(dest, count, type, cap_obj_l(u) + start, obj_size, user_bits,
+                       cap_device_l(u)); */
+static void retype_make(cte_t *ut, cap_t u, cte_t *dest, bh_objtype_t type, uint32_t user_bits,
+                        uint64_t from, uint64_t start, uint64_t obj_size, uint64_t count,
+                        uint64_t end)
+{
+    /*@ assert cdt_link_ok(ut); */
+    /*@ ghost cte_t *n0 = ut->next; */
+    /*@ assert n0 != ut && (n0 == \null || \forall integer k; 0 <= k < count ==> n0 != dest + k); */
+    /*@ assert n0 == \null || cdt_at(n0); */
+    uint64_t device = u.w0 / 16384u % 2u; /* = cap_ut_is_device(u) */
+    uint64_t ubase = pa_addr(cap_obj(u));
+    uint64_t obase = ubase + start;
+    /*@ assert obase == cap_obj_l(u) + start && ubase % 16 == 0; */
+    /*@ assert device == cap_device_l(u); */
+    set_watermark(ut, end);
+    cte_t *prev = ut;
+    /*@ loop invariant 0 <= i <= count;
+        loop invariant cdt_wf;
+        loop invariant \at(cspace_closed, Pre) && type != BH_OBJ_CNODE ==> cspace_closed;
+        loop invariant ut->cap.w0 == u.w0 && ut->cap.w1 % 64 == u.w1 % 64;
+        loop invariant ut_free_l(ut->cap) == end;
+        loop invariant i == 0 ==> prev == ut;
+        loop invariant i > 0 ==> prev == dest + (i - 1);
+        loop invariant !cap_null_l(prev->cap) && prev->next == n0 && cdt_at(prev);
+        loop invariant done: slots_made(dest, i, type, obase, obj_size, user_bits, device);
+        loop invariant todo: \forall integer k; i <= k < count ==> cap_null_l(dest[k].cap);
+        loop assigns i, prev, { *s | cte_t *s; cdt_slot(s) },
+          { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(u) + start <= pa &&
+            pa + obj_size <= cap_obj_l(u) + end && 0 <= j < obj_size / 8 };
+        loop variant count - i; */
+    for (uint64_t i = 0u; i < count;) {
+        uint64_t off = object_offset(start, obj_size, i, count, end);
+    Z:
+        __attribute__((unused));
+        if (type != BH_OBJ_UNTYPED && device == 0u) {
+            zero_new(u, from, start, end, off, obj_size);
+        }
+        /*@ assert z_kept: ut->cap == \at(ut->cap, Z) && prev->cap == \at(prev->cap, Z) &&
+              prev->next == \at(prev->next, Z) &&
+              \forall integer k; 0 <= k < count ==> dest[k].cap == \at(dest[k].cap, Z); */
+        /*@ assert cdt_at(prev) && cdt_at(dest + i) && prev != dest + i; */
+        /* Frames of device memory say so: the kernel never maps them Normal. */
+        cap_t c = retype_cap(type, object_pa(ubase, off), user_bits, device);
+        /*@ assert ubase + off == obase + i * obj_size; */
+    I:
+        __attribute__((unused));
+        insert_one(prev, &dest[i], c);
+        /*@ assert i_kept: ut->cap == \at(ut->cap, I) &&
+              \forall integer k; 0 <= k < count && k != i ==> dest[k].cap == \at(dest[k].cap, I); */
+        prev = &dest[i];
+        i = made_one(dest, i, type, obase, obj_size, user_bits, device);
+    }
+}
+
 bh_error_t caps_retype(cte_t *ut, bh_objtype_t type, uint32_t user_bits, cap_t dest_cnode,
                        uint64_t offset, uint64_t count)
 {
     struct retype_plan p;
+    cap_t u = ut->cap;
+    /*@ assert cdt_link_ok(ut); */
     bool children = cdt_has_children(ut);
     bh_error_t e = retype_check(ut, type, user_bits, dest_cnode, offset, count, children, &p);
     if (e != BH_OK) {
         return e;
     }
-    cap_t u = ut->cap;
-    bool device = cap_ut_is_device(u);
-    uint64_t base = pa_addr(cap_obj(u)) + p.start;
-    ut->cap = cap_ut_set_free_index(u, p.start + p.need);
     cte_t *dest = p.dest;
     uint64_t obj_size = p.obj_size;
-    cte_t *prev = ut;
-    /*@ loop invariant 0 <= i <= count;
-        loop variant count - i; */
-    for (uint64_t i = 0u; i < count; i++) {
-        uint64_t obj = base + i * obj_size;
-        if (type != BH_OBJ_UNTYPED && !device) {
-            zero_object(pa_init(obj), obj_size);
-        }
-        /* Frames of device memory say so: the kernel never maps them Normal. */
-        cdt_insert_after(prev, &dest[i], retype_cap(type, obj, user_bits, device ? 1u : 0u));
-        prev = &dest[i];
-    }
+    uint64_t start = p.start;
+    uint64_t end = p.start + p.need;
+    granules(start, obj_size, count, p.need);
+    /*@ assert ut_words_apart(ut->cap, p.from); */
+    dest_slots(dest, dest_cnode, offset, count);
+    /*@ assert ut->cap == u; */
+    retype_make(ut, u, dest, type, user_bits, p.from, start, obj_size, count, end);
+    /*@ assert m_plan: 0 < obj_size && obj_size % 16 == 0 && start % obj_size == 0 &&
+          p.from <= start && start + count * obj_size <= pow2(u.w1 % 64); */
+    /*@ assert m_ut: ut->cap.w0 == u.w0 &&
+          ut->cap.w1 % 64 == u.w1 % 64 &&
+          ut_free_l(ut->cap) == start + count * obj_size; */
+    /*@ assert made: retype_made(u, ut->cap, dest, count, type, user_bits, p.from,
+                                 obj_size, start); */
     return BH_OK;
 }
