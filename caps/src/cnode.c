@@ -114,13 +114,6 @@ bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask)
     return BH_OK;
 }
 
-/*@ requires cdt_wf;
-    requires cdt_at(src) && cdt_at(dest);
-    assigns *dest, src->next, src->next->prev;
-    ensures cdt_wf;
-    ensures \result == BH_OK ==>
-        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
-    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t data)
 {
     cap_t c;
@@ -145,12 +138,6 @@ bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t dat
     return BH_OK;
 }
 
-/*@ requires cdt_wf;
-    requires cdt_at(src) && cdt_at(dest);
-    assigns *src, *dest, src->prev->next, src->next->prev;
-    ensures cdt_wf;
-    ensures \result == BH_OK ==> dest->cap == \old(src->cap) && cap_null_l(src->cap);
-    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_move(cte_t *src, cte_t *dest)
 {
     bh_error_t e = check_slots(src, dest);
@@ -164,14 +151,6 @@ bh_error_t caps_move(cte_t *src, cte_t *dest)
     return BH_OK;
 }
 
-/*@ requires cdt_wf;
-    requires cdt_at(src) && cdt_at(dest);
-    assigns *src, *dest, src->prev->next, src->next->prev;
-    ensures cdt_wf;
-    ensures \result == BH_OK ==>
-      cap_rights_l(dest->cap) == cap_rights_l(\old(src->cap)) &&
-      cap_type_l(dest->cap) == cap_type_l(\old(src->cap)) && cap_null_l(src->cap);
-    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data)
 {
     cap_t d;
@@ -449,13 +428,6 @@ static bh_error_t delete_step(cte_t *target, bool rotate, cte_t *keep)
     return e;
 }
 
-/*@ requires cdt_wf;
-    requires cdt_at(slot);
-    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
-    ensures cdt_wf;
-    ensures \result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_RANGE ||
-            \result == BH_E_ILLEGAL_OPERATION;
-    ensures \result == BH_OK ==> cap_null_l(slot->cap); */
 bh_error_t caps_delete(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;
@@ -602,17 +574,6 @@ static bh_error_t revoke_unit(cte_t *slot)
  * follow a capability contiguously (preorder) none is left; the capability is
  * unchanged but for an Untyped's free index (r_same, r_ut). Each unit of work
  * changes exactly what revoke_unit's u_frame says. */
-/*@ requires cdt_wf;
-    requires cdt_at(slot);
-    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
-    ensures r_wf: cdt_wf;
-    ensures r_codes: \result == BH_OK || \result == BH_E_PREEMPTED ||
-                     \result == BH_E_ILLEGAL_OPERATION;
-    ensures r_same: cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap);
-    ensures r_ut: cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
-      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
-    ensures r_none: \result == BH_OK ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
-                                         !cdt_child_l(\old(slot->cap), slot->next->cap); */
 bh_error_t caps_revoke(cte_t *slot, uint32_t budget)
 {
     /*@ loop invariant 0 <= done <= budget;

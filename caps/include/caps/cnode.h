@@ -11,6 +11,7 @@
 #include <bulkhead/errors.h>
 #include <caps/cap.h>
 #include <caps/cdt.h>
+#include <caps/finalise.h>
 
 /* Work units (deletions or cycle swaps) per delete/revoke call in the decoder. */
 #define CAPS_WORK_BUDGET 64u
@@ -43,12 +44,33 @@ bh_error_t caps_copy(cte_t *src, cte_t *dest, uint32_t rights_mask);
  * data must be 0 or equal to it, else BH_E_ILLEGAL_OPERATION); CNode: guard
  * (BH_CNODE_DATA; guard size + radix <= 64, guard size <= BH_GUARD_SIZE_MAX,
  * guard < 2^guard size, else BH_E_INVALID_ARGUMENT); other types: data must be 0. */
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
+    assigns *dest, src->next, src->next->prev;
+    ensures cdt_wf;
+    ensures \result == BH_OK ==>
+        cap_rights_l(dest->cap) == (cap_rights_l(\old(src->cap)) & rights_mask) % 32;
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->next == \old(src->next); */
 bh_error_t caps_mint(cte_t *src, cte_t *dest, uint32_t rights_mask, uint64_t data);
 
 /* Move the capability (its derivation-tree position moves with it). */
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
+    assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures cdt_wf;
+    ensures \result == BH_OK ==> dest->cap == \old(src->cap) && cap_null_l(src->cap);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_move(cte_t *src, cte_t *dest);
 
 /* Move and apply data as caps_mint does (rights unchanged). */
+/*@ requires cdt_wf;
+    requires cdt_at(src) && cdt_at(dest);
+    assigns *src, *dest, src->prev->next, src->next->prev;
+    ensures cdt_wf;
+    ensures \result == BH_OK ==>
+      cap_rights_l(dest->cap) == cap_rights_l(\old(src->cap)) &&
+      cap_type_l(dest->cap) == cap_type_l(\old(src->cap)) && cap_null_l(src->cap);
+    ensures \result != BH_OK ==> dest->cap == \old(dest->cap) && src->cap == \old(src->cap); */
 bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data);
 
 /* Empty the slot. Deleting the last capability to an object finalises it
@@ -60,6 +82,13 @@ bh_error_t caps_mutate(cte_t *src, cte_t *dest, uint64_t data);
  * nothing was changed by the step that found it. BH_E_ILLEGAL_OPERATION: a
  * derivation-tree link shape that only a cycle in the list has (cannot arise
  * on a well-formed tree; checked so that the proofs need no acyclicity). */
+/*@ requires cdt_wf;
+    requires cdt_at(slot);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures cdt_wf;
+    ensures \result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_RANGE ||
+            \result == BH_E_ILLEGAL_OPERATION;
+    ensures \result == BH_OK ==> cap_null_l(slot->cap); */
 bh_error_t caps_delete(cte_t *slot, uint32_t budget);
 
 /* Delete every descendant of the slot's capability, at most budget per call
@@ -71,6 +100,17 @@ bh_error_t caps_delete(cte_t *slot, uint32_t budget);
  * it, directly or through further CNodes); move it out first. The steps
  * before the refusal are done (valid deletions, as after BH_E_PREEMPTED); the
  * capability itself is unchanged. Also for a list shape only a cycle has. */
+/*@ requires cdt_wf;
+    requires cdt_at(slot);
+    assigns { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
+    ensures r_wf: cdt_wf;
+    ensures r_codes: \result == BH_OK || \result == BH_E_PREEMPTED ||
+                     \result == BH_E_ILLEGAL_OPERATION;
+    ensures r_same: cap_type_l(\old(slot->cap)) != BH_OBJ_UNTYPED ==> slot->cap == \old(slot->cap);
+    ensures r_ut: cap_type_l(\old(slot->cap)) == BH_OBJ_UNTYPED ==>
+      slot->cap.w0 == \old(slot->cap.w0) && slot->cap.w1 % 64 == \old(slot->cap.w1) % 64;
+    ensures r_none: \result == BH_OK ==> cap_null_l(\old(slot->cap)) || slot->next == \null ||
+                                         !cdt_child_l(\old(slot->cap), slot->next->cap); */
 bh_error_t caps_revoke(cte_t *slot, uint32_t budget);
 
 #endif

@@ -850,9 +850,16 @@ static void test_decode(void **state)
 
     /* CNode methods. */
     uint64_t cp[5] = {20, 6, 10, 6, BH_RIGHT_READ};
+    memset(&f, 0xa5, sizeof(f));
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_COPY, cp, 5, &bc, 1, 8, &f),
                      BH_OK);
     assert_int_equal(cap_rights(boot[20].cap), BH_RIGHT_READ);
+    /* A successful decode leaves a clean fault record: the lookups write it
+     * only when they fail. */
+    assert_int_equal(f.kind, BH_LOOKUP_NONE);
+    assert_int_equal(f.which, 0);
+    assert_int_equal(f.level, 0);
+    assert_int_equal(f.bits_left, 0);
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_COPY, cp, 4, &bc, 1, 8, &f),
                      BH_E_TRUNCATED);
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_COPY, cp, 5, &bc, 0, 8, &f),
@@ -874,9 +881,13 @@ static void test_decode(void **state)
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_COPY, badsrc, 5, &bc, 1, 8, &f),
                      BH_E_LOOKUP_FAILED);
     assert_int_equal(f.which, 1);
+    assert_int_equal(f.kind, BH_LOOKUP_DEPTH_MISMATCH);
+    assert_true(cap_is_null(boot[24].cap));
     uint64_t baddst[5] = {24, 70, 10, 6, BH_RIGHTS_ALL};
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_COPY, baddst, 5, &bc, 1, 8, &f),
                      BH_E_RANGE);
+    assert_int_equal(f.which, 0);
+    assert_true(cap_is_null(boot[24].cap));
     uint64_t dl[2] = {23, 6};
     assert_int_equal(caps_decode_invocation(&inv_cn, BH_INV_CNODE_DELETE, dl, 1, &bc, 1, 8, &f),
                      BH_E_TRUNCATED);
