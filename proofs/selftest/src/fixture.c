@@ -1,6 +1,7 @@
 /* Fixture for the runner's self-test (proofs/selftest/check.sh): one provable
  * function, one that only the second pass proves, one false contract, one
- * listed function without a contract, one contract that is not listed; a
+ * listed function without a contract, one contract that is not listed, one
+ * recursive function whose contract WP "proves" without termination; a
  * listed true lemma, one that is not listed, and an axiom (reported as
  * assumed). The false lemma is in fixture_lemma.c: a false lemma is a
  * hypothesis of every goal of its file, so here it would prove "wrong" too.
@@ -42,6 +43,16 @@ uint32_t nospec(uint32_t x)
 uint32_t unlisted(void)
 {
     return 0u;
+}
+
+/* Never returns, yet every goal of its contract is proved: WP checks a
+ * recursive call against the function's own contract and only warns that
+ * termination is not proved. The runner must reject it. */
+/*@ assigns \nothing;
+    ensures \result == 0; */
+uint32_t forever(uint32_t x)
+{
+    return forever(x);
 }
 
 /*@ axiomatic FixtureFacts {
