@@ -141,7 +141,9 @@ def logic_names(printed):
     in the global annotations the file can see (its own and its headers')."""
     with open(printed, errors="replace") as f:
         text = f.read()
-    return set(re.findall(r"\blemma\s+(\w+)\s*:", text)), set(re.findall(r"\baxiom\s+(\w+)\s*:", text))
+    # A lemma or axiom may name labels: "lemma x{L1, L2}: ...".
+    named = r"\s+(\w+)\s*(?:\{[\w\s,]*\})?\s*:"
+    return set(re.findall(r"\blemma" + named, text)), set(re.findall(r"\baxiom" + named, text))
 
 
 def lemma_results(json_file):

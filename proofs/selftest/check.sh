@@ -42,7 +42,11 @@ grep -q 'src/fixture_lemma.c: lemma fixture_false not proved' "$out/output.txt" 
     fail "false lemma not reported"
 grep -q 'lemma fixture_unlisted is visible to proved code but not proved' "$out/output.txt" ||
     fail "unlisted lemma not reported"
+grep -Eq '^  lemma fixture_at: ([0-9]+)/\1 goals \((Z3|CVC4|Qed)' "$out/output.txt" ||
+    fail "listed lemma with a label not proved"
+grep -q 'lemma fixture_at_unlisted is visible to proved code but not proved' "$out/output.txt" ||
+    fail "unlisted lemma with labels not reported"
 grep -q '^assumed axioms: fixture_axiom$' "$out/output.txt" || fail "axiom not reported as assumed"
-grep -Eq '^proved [0-9]+/[0-9]+ goals in 6 functions and 2 lemmas$' "$out/output.txt" ||
+grep -Eq '^proved [0-9]+/[0-9]+ goals in 6 functions and 3 lemmas$' "$out/output.txt" ||
     fail "no summary line"
 echo "selftest: ok"

@@ -61,4 +61,7 @@ uint32_t forever(uint32_t x)
     }
     lemma fixture_lemma: \forall integer x; fixture_f(x) + 1 > x;
     lemma fixture_unlisted: \forall integer x; fixture_f(x) >= x - 1;
+    // Lemmas with memory labels: the runner must see them too.
+    lemma fixture_at{L}: \forall int *p; \valid{L}(p) ==> \valid_read{L}(p);
+    lemma fixture_at_unlisted{L1, L2}: \forall int *p; \at(*p, L1) == \at(*p, L1);
 */
