@@ -18,6 +18,7 @@ static uint32_t rights_and(uint32_t have, uint32_t mask)
     assigns *out;
     ensures \result == BH_OK ==> cap_rights_l(*out) == cap_rights_l(c);
     ensures \result == BH_OK ==> cap_type_l(*out) == cap_type_l(c) && cap_type_l(c) != 0;
+    ensures \result == BH_OK ==> cap_type_l(c) != BH_OBJ_PAGE_TABLE;
     ensures \result == BH_OK ==> out->w0 / 65536 == c.w0 / 65536;
     ensures \result == BH_OK && cap_type_l(c) == BH_OBJ_CNODE ==> out->w1 == c.w1; */
 static bh_error_t derive(cap_t c, cap_t *out)
@@ -27,12 +28,14 @@ static bh_error_t derive(cap_t c, cap_t *out)
         return BH_E_INVALID_CAPABILITY;
     }
     /* Two untyped caps would hand out memory twice; one authority over all
-     * interrupts. */
-    if (t == BH_OBJ_UNTYPED || t == BH_OBJ_IRQ_CONTROL) {
+     * interrupts. A page table's one capability records where it is linked:
+     * a copy could link the same table a second time (in another address
+     * space, or at two levels). */
+    if (t == BH_OBJ_UNTYPED || t == BH_OBJ_IRQ_CONTROL || t == BH_OBJ_PAGE_TABLE) {
         return BH_E_ILLEGAL_OPERATION;
     }
     cap_t d = c;
-    if (t == BH_OBJ_FRAME_4K || t == BH_OBJ_FRAME_2M || t == BH_OBJ_PAGE_TABLE) {
+    if (t == BH_OBJ_FRAME_4K || t == BH_OBJ_FRAME_2M) {
         d = cap_clear_mapping(c);
     }
     cap_t r = cap_set_original(d, false);

@@ -290,6 +290,25 @@ static void test_copy_mapped_frame(void **state)
     assert_int_equal(fin_find(EV_FINALISE, BH_OBJ_FRAME_4K, obj), 1);
 }
 
+/* A page table has one capability: copying or minting it (mapped or not)
+ * fails and changes nothing; moving it keeps the mapping record. */
+static void test_page_table_not_copied(void **state)
+{
+    (void)state;
+    retype_ok(BH_OBJ_PAGE_TABLE, 0, 0, 2);
+    boot[0].cap = cap_set_mapping(boot[0].cap, 7, va_init(0x40000000));
+    cte_t snap[ARRAY_SIZE(boot)];
+    memcpy(snap, boot, sizeof(snap));
+    assert_int_equal(caps_copy(&boot[0], &boot[2], BH_RIGHTS_ALL), BH_E_ILLEGAL_OPERATION);
+    assert_int_equal(caps_copy(&boot[1], &boot[2], BH_RIGHTS_ALL), BH_E_ILLEGAL_OPERATION);
+    assert_int_equal(caps_mint(&boot[1], &boot[2], BH_RIGHTS_ALL, 0), BH_E_ILLEGAL_OPERATION);
+    assert_memory_equal(snap, boot, sizeof(snap));
+    assert_int_equal(caps_move(&boot[0], &boot[2]), BH_OK);
+    assert_true(cap_is_mapped(boot[2].cap));
+    assert_int_equal(cap_mapped_vmid(boot[2].cap), 7);
+    assert_int_equal(va_addr(cap_mapped_addr(boot[2].cap)), 0x40000000);
+}
+
 static void test_mint(void **state)
 {
     (void)state;
@@ -923,6 +942,7 @@ int main(void)
         cmocka_unit_test_setup(test_retype_errors, setup),
         cmocka_unit_test_setup(test_copy, setup),
         cmocka_unit_test_setup(test_copy_mapped_frame, setup),
+        cmocka_unit_test_setup(test_page_table_not_copied, setup),
         cmocka_unit_test_setup(test_mint, setup),
         cmocka_unit_test_setup(test_mint_cnode_guard, setup),
         cmocka_unit_test_setup(test_move_mutate, setup),
