@@ -42,39 +42,6 @@ static lookup_result_t lookup(cap_t root, uint64_t index, uint64_t depth, unsign
     return r;
 }
 
-static bh_error_t decode_untyped(cte_t *invoked, uint64_t label, const uint64_t *mr,
-                                 uint32_t mr_count, const cap_t *extra, uint32_t extra_count,
-                                 bh_lookup_fault_t *fault)
-{
-    if (label != BH_INV_UNTYPED_RETYPE) {
-        return BH_E_ILLEGAL_OPERATION;
-    }
-    if (mr_count < 6u || extra_count < 1u) {
-        return BH_E_TRUNCATED;
-    }
-    if (mr[0] >= (uint64_t)BH_OBJ_COUNT) {
-        return BH_E_INVALID_ARGUMENT;
-    }
-    if (mr[1] > 64u) {
-        return BH_E_RANGE;
-    }
-    cap_t node;
-    if (mr[3] == 0u) {
-        node = extra[0];
-    } else {
-        lookup_result_t r = lookup(extra[0], mr[2], mr[3], 0u);
-        if (r.e != BH_OK) {
-            *fault = r.fault;
-            return r.e;
-        }
-        node = r.slot->cap;
-    }
-    if (cap_type(node) != BH_OBJ_CNODE) {
-        return BH_E_INVALID_CAPABILITY;
-    }
-    return caps_retype(invoked, (bh_objtype_t)mr[0], (uint32_t)mr[1], node, mr[4], mr[5]);
-}
-
 /* The CNode labels, the message words each needs, and "no slot resolves"
  * (what makes an exact lookup fail: its result resolves when it succeeds). */
 /*@ predicate inv_cnode(integer l) =
@@ -299,10 +266,167 @@ static bh_error_t decode_cnode(cte_t *invoked, uint64_t label, const uint64_t *m
     return decode_args(invoked, label, mr, extra, extra_count, budget, fault);
 }
 
-bh_error_t caps_decode_invocation(cte_t *invoked, uint64_t label, const uint64_t *mr,
-                                  uint32_t mr_count, const cap_t *extra, uint32_t extra_count,
-                                  uint32_t budget, bh_lookup_fault_t *fault)
+/* Untyped invocations. What caps_retype needs of the invoked untyped (its
+ * contract in untyped.h) is required as it is stated there. */
+/*@ predicate slots_same{L1, L2} =
+      \forall cte_t *s; cdt_slot(s) ==>
+        \at(s->cap, L1) == \at(s->cap, L2) && \at(s->prev, L1) == \at(s->prev, L2) &&
+        \at(s->next, L1) == \at(s->next, L2);
+*/
+
+/* The destination CNode (depth 0: the extra capability e0 itself, else the
+ * slot index/depth resolves to in it), then the retype. The message words
+ * come by value: the ensures name the caller's values. */
+/*@ requires type < BH_OBJ_COUNT && bits <= 64;
+    requires valid_cnode(e0) || cap_type_l(e0) != BH_OBJ_CNODE;
+    requires \valid(fault) && \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
+    requires cdt_wf && cnode_slots_cdt && cspace_closed;
+    requires cdt_at(invoked) && invoked->next != invoked;
+    requires cap_type_l(invoked->cap) == BH_OBJ_UNTYPED ==>
+      invoked->cap.w1 % 64 <= BH_UNTYPED_MAX_BITS &&
+      ut_free_l(invoked->cap) <= pow2(invoked->cap.w1 % 64) &&
+      cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) <= 0x10000000000000;
+    requires invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap) ==>
+      ut_words_apart(invoked->cap, ut_free_l(invoked->cap));
+    requires !(invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap)) ==>
+      ut_words_apart(invoked->cap, 0);
+    assigns *fault, { *s | cte_t *s; cdt_slot(s) },
+            { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(invoked->cap) <= pa && 0 <= j &&
+              pa + 8 * j + 8 <= cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) };
+    ensures cdt_wf;
+    ensures r_kept: \result != BH_OK ==> slots_same{Pre, Post};
+    ensures r_lookup: depth != 0 && no_slot{Pre}(e0, index, depth) ==>
+      (\result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED) &&
+      fault->kind != BH_LOOKUP_NONE && fault->which == 0;
+    ensures r_direct: depth == 0 && cap_type_l(e0) != BH_OBJ_CNODE ==>
+      \result == BH_E_INVALID_CAPABILITY;
+    ensures r_node: depth != 0 &&
+      (\forall cte_t *s; resolves{Pre}(e0, index, depth, 1, s, 0) ==>
+        cap_type_l(\at(s->cap, Pre)) != BH_OBJ_CNODE) ==>
+      \result == BH_E_INVALID_CAPABILITY || fault->kind != BH_LOOKUP_NONE;
+    ensures r_dest: \result == BH_OK ==>
+      (depth == 0 ==> cap_type_l(e0) == BH_OBJ_CNODE) &&
+      (depth != 0 ==> \exists cte_t *s; resolves{Pre}(e0, index, depth, 1, s, 0) &&
+        cap_type_l(\at(s->cap, Pre)) == BH_OBJ_CNODE);
+    ensures r_closed: \result == BH_OK && type != BH_OBJ_CNODE ==> cspace_closed; */
+static bh_error_t retype_into(cte_t *invoked, uint64_t type, uint64_t bits, cap_t e0,
+                              uint64_t index, uint64_t depth, uint64_t offset, uint64_t count,
+                              bh_lookup_fault_t *fault)
 {
+    cap_t node;
+    if (depth == 0u) {
+        node = e0;
+    } else {
+        lookup_result_t r = lookup(e0, index, depth, 0u);
+        if (r.e != BH_OK) {
+            fault_out(fault, r.fault);
+            return r.e;
+        }
+        node = r.slot->cap;
+    }
+    if (cap_type(node) != BH_OBJ_CNODE) {
+        return BH_E_INVALID_CAPABILITY;
+    }
+    return caps_retype(invoked, (bh_objtype_t)type, (uint32_t)bits, node, offset, count);
+}
+
+/* Untyped invocations: the label, the message length, the type and size
+ * words (nothing changed on these errors), then retype_into. */
+/*@ requires \valid_read(mr + (0 .. mr_count - 1)) &&
+      (extra_count >= 1 ==> \valid_read(extra) &&
+        (valid_cnode(extra[0]) || cap_type_l(extra[0]) != BH_OBJ_CNODE));
+    requires \valid(fault) && \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
+    requires cdt_wf && cnode_slots_cdt && cspace_closed;
+    requires cdt_at(invoked) && invoked->next != invoked &&
+      (cap_type_l(invoked->cap) == BH_OBJ_UNTYPED ==>
+        invoked->cap.w1 % 64 <= BH_UNTYPED_MAX_BITS &&
+        ut_free_l(invoked->cap) <= pow2(invoked->cap.w1 % 64) &&
+        cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) <= 0x10000000000000) &&
+      (invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap) ==>
+        ut_words_apart(invoked->cap, ut_free_l(invoked->cap))) &&
+      (!(invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap)) ==>
+        ut_words_apart(invoked->cap, 0));
+    assigns *fault, { *s | cte_t *s; cdt_slot(s) },
+            { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(invoked->cap) <= pa && 0 <= j &&
+              pa + 8 * j + 8 <= cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) };
+    ensures cdt_wf;
+    ensures u_kept: \result != BH_OK ==> slots_same{Pre, Post};
+    behavior bad_label:
+      assumes label != BH_INV_UNTYPED_RETYPE;
+      assigns \nothing;
+      ensures \result == BH_E_ILLEGAL_OPERATION;
+    behavior short_message:
+      assumes label == BH_INV_UNTYPED_RETYPE && (mr_count < 6 || extra_count < 1);
+      assigns \nothing;
+      ensures \result == BH_E_TRUNCATED;
+    behavior bad_type:
+      assumes label == BH_INV_UNTYPED_RETYPE && mr_count >= 6 && extra_count >= 1 &&
+              mr[0] >= BH_OBJ_COUNT;
+      assigns \nothing;
+      ensures \result == BH_E_INVALID_ARGUMENT;
+    behavior bad_size:
+      assumes label == BH_INV_UNTYPED_RETYPE && mr_count >= 6 && extra_count >= 1 &&
+              mr[0] < BH_OBJ_COUNT && mr[1] > 64;
+      assigns \nothing;
+      ensures \result == BH_E_RANGE;
+    behavior decode:
+      assumes label == BH_INV_UNTYPED_RETYPE && mr_count >= 6 && extra_count >= 1 &&
+              mr[0] < BH_OBJ_COUNT && mr[1] <= 64;
+      ensures u_lookup: \old(mr[3]) != 0 &&
+        no_slot{Pre}(\old(extra[0]), \old(mr[2]), \old(mr[3])) ==>
+          (\result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED) &&
+          fault->kind != BH_LOOKUP_NONE && fault->which == 0;
+      ensures u_direct: \old(mr[3]) == 0 && cap_type_l(\old(extra[0])) != BH_OBJ_CNODE ==>
+        \result == BH_E_INVALID_CAPABILITY;
+      ensures u_node: \old(mr[3]) != 0 &&
+        (\forall cte_t *s; resolves{Pre}(\old(extra[0]), \old(mr[2]), \old(mr[3]), 1, s, 0) ==>
+          cap_type_l(\at(s->cap, Pre)) != BH_OBJ_CNODE) ==>
+        \result == BH_E_INVALID_CAPABILITY || fault->kind != BH_LOOKUP_NONE;
+      ensures u_dest: \result == BH_OK ==>
+        (\old(mr[3]) == 0 ==> cap_type_l(\old(extra[0])) == BH_OBJ_CNODE) &&
+        (\old(mr[3]) != 0 ==>
+          \exists cte_t *s; resolves{Pre}(\old(extra[0]), \old(mr[2]), \old(mr[3]), 1, s, 0) &&
+            cap_type_l(\at(s->cap, Pre)) == BH_OBJ_CNODE);
+      ensures u_closed: \result == BH_OK && \old(mr[0]) != BH_OBJ_CNODE ==> cspace_closed;
+    complete behaviors;
+    disjoint behaviors; */
+static bh_error_t decode_untyped(cte_t *invoked, uint64_t label, const uint64_t *mr,
+                                 uint32_t mr_count, const cap_t *extra, uint32_t extra_count,
+                                 bh_lookup_fault_t *fault)
+{
+    if (label != BH_INV_UNTYPED_RETYPE) {
+        return BH_E_ILLEGAL_OPERATION;
+    }
+    if (mr_count < 6u || extra_count < 1u) {
+        return BH_E_TRUNCATED;
+    }
+    if (mr[0] >= (uint64_t)BH_OBJ_COUNT) {
+        return BH_E_INVALID_ARGUMENT;
+    }
+    if (mr[1] > 64u) {
+        return BH_E_RANGE;
+    }
+    return retype_into(invoked, mr[0], mr[1], extra[0], mr[2], mr[3], mr[4], mr[5], fault);
+}
+
+/* Zero the fault record (every field): it lies apart from every capability
+ * slot, so the slots and the invariants are untouched. */
+/*@ requires \valid(fault);
+    requires \valid(&fault->kind) && \valid(&fault->level) && \valid(&fault->bits_left) &&
+      \valid(&fault->bits_needed) && \valid(&fault->guard_size) && \valid(&fault->which) &&
+      \valid(&fault->guard_expected) && \valid(&fault->guard_found);
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
+    requires cdt_wf && cnode_slots_cdt && cspace_closed;
+    assigns *fault;
+    ensures fault->kind == BH_LOOKUP_NONE && fault->level == 0 && fault->bits_left == 0 &&
+      fault->bits_needed == 0 && fault->guard_size == 0 && fault->which == 0 &&
+      fault->guard_expected == 0 && fault->guard_found == 0;
+    ensures slots_same{Pre, Post};
+    ensures cdt_wf;
+    ensures cspace_closed; */
+static void fault_clear(bh_lookup_fault_t *fault)
+{
+    /* Field by field: a struct store is a havoc of the whole record for WP. */
     fault->kind = BH_LOOKUP_NONE;
     fault->level = 0u;
     fault->bits_left = 0u;
@@ -311,30 +435,62 @@ bh_error_t caps_decode_invocation(cte_t *invoked, uint64_t label, const uint64_t
     fault->which = 0u;
     fault->guard_expected = 0u;
     fault->guard_found = 0u;
-    switch (cap_type(invoked->cap)) {
-    case BH_OBJ_NULL:
+    /*@ assert slots_kept{Pre, Here}; */
+}
+
+/* The entry: the fault record zeroed first, then the decoder of the invoked
+ * capability's type. The untyped requires are caps_retype's (untyped.h);
+ * the fault record (the kernel's, on its stack) lies apart from the
+ * message and the extra capabilities. What a decoded invocation does
+ * is the decoders' contracts (decode_untyped, decode_cnode). */
+/*@ requires \valid(invoked) && cdt_at(invoked);
+    requires cap_type_l(invoked->cap) == BH_OBJ_CNODE ==> valid_cnode(invoked->cap);
+    requires cap_type_l(invoked->cap) == BH_OBJ_UNTYPED ==>
+      invoked->next != invoked &&
+      invoked->cap.w1 % 64 <= BH_UNTYPED_MAX_BITS &&
+      ut_free_l(invoked->cap) <= pow2(invoked->cap.w1 % 64) &&
+      cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) <= 0x10000000000000 &&
+      (invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap) ==>
+        ut_words_apart(invoked->cap, ut_free_l(invoked->cap))) &&
+      (!(invoked->next != \null && cdt_child_l(invoked->cap, invoked->next->cap)) ==>
+        ut_words_apart(invoked->cap, 0));
+    requires \valid_read(mr + (0 .. mr_count - 1));
+    requires extra_count >= 1 ==> \valid_read(extra) &&
+      (valid_cnode(extra[0]) || cap_type_l(extra[0]) != BH_OBJ_CNODE);
+    requires \valid(fault) && \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
+    requires \separated(fault, mr + (0 .. mr_count - 1));
+    requires extra_count >= 1 ==> \separated(fault, extra);
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    assigns *fault, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state,
+            { kva_words(pa)[j] | integer pa, integer j; cap_obj_l(invoked->cap) <= pa && 0 <= j &&
+              pa + 8 * j + 8 <= cap_obj_l(invoked->cap) + pow2(invoked->cap.w1 % 64) };
+    ensures cdt_wf;
+    behavior null_cap:
+      assumes cap_type_l(invoked->cap) == BH_OBJ_NULL;
+      ensures \result == BH_E_INVALID_CAPABILITY && fault->kind == BH_LOOKUP_NONE;
+    behavior no_decoder:
+      assumes cap_type_l(invoked->cap) != BH_OBJ_NULL &&
+              cap_type_l(invoked->cap) != BH_OBJ_UNTYPED && cap_type_l(invoked->cap) != BH_OBJ_CNODE;
+      ensures \result == BH_E_ILLEGAL_OPERATION && fault->kind == BH_LOOKUP_NONE; */
+bh_error_t caps_decode_invocation(cte_t *invoked, uint64_t label, const uint64_t *mr,
+                                  uint32_t mr_count, const cap_t *extra, uint32_t extra_count,
+                                  uint32_t budget, bh_lookup_fault_t *fault)
+{
+    /*@ assert cdt_link_ok(invoked); */
+    fault_clear(fault);
+    /*@ assert invoked->cap == \at(invoked->cap, Pre) && invoked->next == \at(invoked->next, Pre); */
+    /* If-chains, not a switch (PROOFS.md). */
+    bh_objtype_t type = cap_type(invoked->cap);
+    if (type == BH_OBJ_NULL) {
         return BH_E_INVALID_CAPABILITY;
-    case BH_OBJ_UNTYPED:
-        return decode_untyped(invoked, label, mr, mr_count, extra, extra_count, fault);
-    case BH_OBJ_CNODE:
-        return decode_cnode(invoked, label, mr, mr_count, extra, extra_count, budget, fault);
-    /* Decoded by the kernel core (later issues). */
-    case BH_OBJ_TCB:
-    case BH_OBJ_ENDPOINT:
-    case BH_OBJ_NOTIFICATION:
-    case BH_OBJ_REPLY:
-    case BH_OBJ_SCHED_CONTEXT:
-    case BH_OBJ_ADDRESS_SPACE:
-    case BH_OBJ_PAGE_TABLE:
-    case BH_OBJ_FRAME_4K:
-    case BH_OBJ_FRAME_2M:
-    case BH_OBJ_IRQ_CONTROL:
-    case BH_OBJ_IRQ_HANDLER:
-    case BH_OBJ_VM:
-    case BH_OBJ_VCPU:
-    case BH_OBJ_CONSOLE_INPUT:
-    case BH_OBJ_COUNT:
-    default:
-        return BH_E_ILLEGAL_OPERATION;
     }
+    if (type == BH_OBJ_UNTYPED) {
+        /*@ assert invoked->next != \null ==> invoked->next->cap == \at(invoked->next->cap, Pre); */
+        return decode_untyped(invoked, label, mr, mr_count, extra, extra_count, fault);
+    }
+    if (type == BH_OBJ_CNODE) {
+        return decode_cnode(invoked, label, mr, mr_count, extra, extra_count, budget, fault);
+    }
+    /* The other types are decoded by the kernel core (object_invoke). */
+    return BH_E_ILLEGAL_OPERATION;
 }
