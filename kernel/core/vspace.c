@@ -11,9 +11,18 @@ static s2_vmid_pool_t pool;
 static struct address_space *owner[S2_VMID_COUNT];
 static uint8_t generation[S2_VMID_COUNT];
 
+/* Every VMID free, no owners, every generation 0. */
+/*@ assigns pool.used[0 .. 255], pool.next, owner[0 .. 255], generation[0 .. 255];
+    ensures s2_vmid_pool_ok(&pool);
+    ensures \forall integer i; 1 <= i < S2_VMID_COUNT ==> pool.used[i] == 0;
+    ensures \forall integer i; 0 <= i < S2_VMID_COUNT ==> owner[i] == \null && generation[i] == 0; */
 void vspace_init(void)
 {
     s2_vmid_pool_init(&pool);
+    /*@ loop invariant 0 <= i <= S2_VMID_COUNT;
+        loop invariant \forall integer k; 0 <= k < i ==> owner[k] == \null && generation[k] == 0;
+        loop assigns i, owner[0 .. 255], generation[0 .. 255];
+        loop variant S2_VMID_COUNT - i; */
     for (unsigned i = 0; i < S2_VMID_COUNT; i++) {
         owner[i] = NULL;
         generation[i] = 0;
@@ -254,8 +263,9 @@ static bh_error_t table_map_check(bh_objtype_t t, bool mapped)
 static unsigned map_missing;
 
 /* What mapping a frame needs (both entry points): distinct objects, the VMID
- * pool's invariant, a well-formed table tree, and the table the walk reaches
- * apart from everything else written. */
+ * pool's invariant, a well-formed table tree, a page entry apart from the
+ * upper tables (s2_map keeps the tree well formed), and the table the walk
+ * reaches apart from everything else written. */
 /*@ predicate map_frame_pre{L}(struct address_space *as, cte_t *frame, integer va,
                                uint64_t *missing_level) =
       \valid{L}(as) && \valid{L}(frame) && \valid{L}(missing_level) &&
@@ -268,6 +278,8 @@ static unsigned map_missing;
                  generation + (0 .. S2_VMID_COUNT - 1)) &&
       s2_vmid_pool_ok{L}(&pool) && \at(as->vmid, L) < S2_VMID_COUNT &&
       s2_root_ok{L}(&as->root) &&
+      (frame_level_l(\at(frame->cap, L)) == 3 && s2_walk_ok{L}(&as->root, va, 3) ==>
+         s2_entry_apart{L}(&as->root, s2_walk_l{L}(&as->root, va, 3) + s2_idx_l(va, 3))) &&
       \separated(frame, missing_level, &map_missing,
                  s2_walk_l{L}(&as->root, va, frame_level_l(\at(frame->cap, L))) + (0 .. 1023));
     // The page (level 3) or block (level 2) descriptor e grants exactly
@@ -359,27 +371,122 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
                                  missing_level);
 }
 
+/* The mapped flag, bit 15 of w0: cap_is_mapped stated arithmetically (that
+ * accessor in caps/cap.h has no contract). */
+/*@ assigns \nothing;
+    ensures \result <==> cap_mapped_l(c) == 1; */
+static bool is_mapped(cap_t c)
+{
+    return c.w0 / 32768u % 2u != 0u; /* = cap_is_mapped(c) */
+}
+
+/* cap_set_mapping(c, id, va_init(at)) as sums of disjoint fields (that
+ * accessor has no contract): the mapped flag set, w1 = id | (at >> 12) << 16. */
+/*@ requires at < 0x1000000000000000;
+    assigns \nothing;
+    ensures \result.w0 % 32768 == c.w0 % 32768 && cap_mapped_l(\result) == 1 &&
+            \result.w0 / 65536 == c.w0 / 65536;
+    ensures \result.w1 == id + at / 4096 * 65536; */
+static cap_t record_mapping(cap_t c, uint16_t id, uint64_t at)
+{
+    cap_t r = c;
+    r.w0 = c.w0 / 65536u * 65536u + 32768u + c.w0 % 32768u;
+    r.w1 = (uint64_t)id + at / 4096u % 0x1000000000000u * 65536u;
+    return r;
+}
+
+/*@ logic integer pt_at_l(integer va, integer level) =
+      va - va % (level == 2 ? 0x40000000 : 0x200000) + (level == 3 ? 0x1000 : 0); */
+
+/* What a PageTable capability records: va aligned to the range the table
+ * covers (1 GiB at level 2, 2 MiB at level 3), so bit 12 is free to say
+ * level 3. */
+/*@ requires 2 <= level <= 3 && va < 0x10000000000;
+    assigns \nothing;
+    ensures \result == pt_at_l(va, level) && \result < 0x10000000000; */
+static uint64_t pt_record_addr(uint64_t va, unsigned level)
+{
+    if (level == 3u) {
+        return va - va % S2_BLOCK_SIZE + PT_LEVEL3_TAG; /* = align_down(va, 2 MiB) | tag */
+    }
+    return va - va % (1ull << 30); /* = align_down(va, 1 GiB) */
+}
+
+/* The space vspace_map_table installs into. A static rather than a local, as
+ * map_missing: its contract says it is apart from the tables. */
+static s2_space_t table_space;
+
+/* What installing a table needs: distinct objects, the VMID pool's
+ * invariant, a well-formed tree, and the PageTable object (kva_pt) a valid
+ * table apart from the tree, the slot and the entry written. */
+/*@ predicate map_table_pre{L}(struct address_space *as, cte_t *pt, integer va, integer level) =
+      \valid(as) && \valid(pt) && \separated(as, pt) && \separated(as, &table_space) &&
+      \separated(pt, &table_space) &&
+      \separated(as, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                 generation + (0 .. S2_VMID_COUNT - 1)) &&
+      \separated(pt, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                 generation + (0 .. S2_VMID_COUNT - 1)) &&
+      s2_vmid_pool_ok(&pool) && as->vmid < S2_VMID_COUNT && s2_root_ok(&as->root) &&
+      (cap_type_l(pt->cap) == BH_OBJ_PAGE_TABLE ==>
+         \let t = kva_pt(cap_obj_l(pt->cap));
+         \let w = s2_walk_l(&as->root, va, level - 1);
+         \valid(t) && s2_table_apart(&as->root, t) && \separated(t, as) && \separated(t, pt) &&
+         \separated(t, &table_space) && \separated(t, w + (0 .. 1023)) &&
+         \separated(w + s2_idx_l(va, level - 1), pt) && \separated(w + (0 .. 1023), &table_space)); */
+
+/*
+ * Errors: table_map_check's (not a PageTable: BH_E_INVALID_CAPABILITY;
+ * already mapped: BH_E_MAPPING_EXISTS), then vspace_activate's and
+ * s2_install_table's, with the capability and the tree entry unchanged. On
+ * BH_OK the table is linked at the entry one level up (s2_install_table) and
+ * the capability records the mapping: mapped flag, mapping id, the address
+ * aligned to the range the table covers with bit 12 for level 3; nothing
+ * else of the slot changes.
+ */
+/*@ requires map_table_pre(as, pt, va, level);
+    assigns pool.used[1 .. 255], pool.next, owner[1 .. 255], generation[1 .. 255], as->vmid,
+            as->gen, table_space, pt->cap,
+            kva_pt(cap_obj_l(\at(pt->cap, Pre)))->entry[0 .. S2_TABLE_ENTRIES - 1],
+            s2_walk_l{Pre}(&as->root, va, level - 1)[s2_idx_l(va, level - 1)];
+    ensures cap_type_l(\old(pt->cap)) != BH_OBJ_PAGE_TABLE ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures cap_type_l(\old(pt->cap)) == BH_OBJ_PAGE_TABLE && cap_mapped_l(\old(pt->cap)) == 1 ==>
+            \result == BH_E_MAPPING_EXISTS;
+    ensures \result != BH_OK ==>
+            pt->cap.w0 == \old(pt->cap.w0) && pt->cap.w1 == \old(pt->cap.w1) &&
+            s2_walk_l{Pre}(&as->root, va, level - 1)[s2_idx_l(va, level - 1)] ==
+              s2_entry_l{Pre}(&as->root, va, level - 1);
+    ensures \let e = s2_walk_l{Pre}(&as->root, va, level - 1)[s2_idx_l(va, level - 1)];
+      \result == BH_OK ==>
+        cap_type_l(\old(pt->cap)) == BH_OBJ_PAGE_TABLE && cap_mapped_l(\old(pt->cap)) == 0 &&
+        2 <= level <= 3 && va < 0x10000000000 && s2_is_table_l(e) &&
+        kva_table(s2_table_oa(e)) == &kva_pt(cap_obj_l(\old(pt->cap)))->entry[0];
+    ensures \result == BH_OK ==>
+            pt->cap.w0 % 32768 == \old(pt->cap.w0) % 32768 && cap_mapped_l(pt->cap) == 1 &&
+            pt->cap.w0 / 65536 == \old(pt->cap.w0) / 65536 &&
+            pt->cap.w1 == as->vmid + as->gen * 256 + pt_at_l(va, level) / 4096 * 65536; */
 bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, unsigned level)
 {
     cap_t c = pt->cap;
-    bh_error_t e = table_map_check(cap_type(c), cap_is_mapped(c));
+    bh_error_t e = table_map_check(cap_type(c), is_mapped(c));
     if (e != BH_OK) {
         return e;
     }
-    s2_space_t s;
-    e = vspace_activate(as, &s);
+    e = vspace_activate(as, &table_space);
     if (e != BH_OK) {
         return e;
     }
-    unsigned missing = 0;
-    e = s2_install_table(&s, ipa_init(va), level, (s2_table_t *)pa_to_kva(cap_obj(c)), &missing);
+    /* Activation leaves the tree as it was (a hint, as in vspace_map_frame_attr). */
+    /*@ assert s2_walk_l(&as->root, va, level - 1) == s2_walk_l{Pre}(&as->root, va, level - 1); */
+    /* The level reported missing is not needed here. */
+    e = s2_install_table(&table_space, ipa_init(va), level, s2_table_at(cap_obj(c)), NULL);
     if (e != BH_OK) {
         return e;
     }
-    /* A table is installed at an address aligned to at least 2 MiB, so bit 12
-     * of the recorded address is free to say which level it serves. */
-    uint64_t at = align_down(va, 1ull << (39u - 9u * (level - 1u)));
-    pt->cap = cap_set_mapping(c, mapid(as), va_init(at | (level == 3 ? PT_LEVEL3_TAG : 0u)));
+    /* The entry written is apart from the slot (a hint). */
+    /*@ assert \separated(&pt->cap,
+                          s2_walk_l{Pre}(&as->root, va, level - 1) + s2_idx_l(va, level - 1)); */
+    uint16_t id = mapid(as);
+    pt->cap = record_mapping(c, id, pt_record_addr(va, level));
     return BH_OK;
 }
 
@@ -435,6 +542,19 @@ bh_error_t vspace_unmap_frame(cte_t *frame)
     return BH_OK;
 }
 
+/* The address space loses its VMID (freed, so its TLB entries go) and its
+ * ownership of it, so no mapping id recorded for it resolves any more
+ * (live_owner); nothing else changes. */
+/*@ requires \valid(as) && as->vmid < S2_VMID_COUNT && s2_vmid_pool_ok(&pool);
+    requires \separated(as, &pool, owner + (0 .. S2_VMID_COUNT - 1),
+                        generation + (0 .. S2_VMID_COUNT - 1));
+    assigns owner[1 .. 255], pool.used[1 .. 255], as->vmid, as->dead;
+    ensures as->vmid == 0 && as->dead == 1 && s2_vmid_pool_ok(&pool);
+    ensures \old(as->vmid) != 0 ==> owner[\old(as->vmid)] == \null;
+    ensures \old(as->vmid) != 0 && \old(pool.used[\old(as->vmid)]) != 0 ==>
+            pool.used[\old(as->vmid)] == 0;
+    ensures \forall integer i; 0 <= i < S2_VMID_COUNT && i != \old(as->vmid) ==>
+            owner[i] == \old(owner[i]) && pool.used[i] == \old(pool.used[i]); */
 void vspace_destroy(struct address_space *as)
 {
     if (as->vmid != 0) {

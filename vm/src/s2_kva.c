@@ -1,9 +1,9 @@
 /*
  * The one place vm/ turns a table's physical address into a pointer
  * (pa_to_kva, the identity phys mapping). Not proved: WP's typed memory model
- * cannot follow an integer-to-pointer cast, so the contract of
- * s2_table_entries (vm/stage2.h) is an assumption of the walks' proofs
- * (docs/PROOFS.md).
+ * cannot follow an integer-to-pointer cast, so the contracts of
+ * s2_table_entries and s2_table_at (vm/stage2.h) are assumptions of the
+ * walks' and vspace_map_table's proofs (docs/PROOFS.md).
  */
 #include <kernel/phys.h>
 #include <vm/stage2.h>
@@ -11,6 +11,11 @@
 s2_desc_t *s2_table_entries(paddr_t pa)
 {
     return (s2_desc_t *)pa_to_kva(pa);
+}
+
+s2_table_t *s2_table_at(paddr_t pa)
+{
+    return (s2_table_t *)pa_to_kva(pa);
 }
 
 paddr_t s2_table_pa(const s2_table_t *t)

@@ -106,6 +106,22 @@ static s2_desc_t clear_entry(s2_root_t *r, s2_desc_t *table, size_t n, size_t id
     return s2_entry_clear(table, n, idx);
 }
 
+/* Storing a leaf keeps the tree well formed: a block descriptor is no table
+ * descriptor, and a page descriptor (which looks like one) lands apart from
+ * the root and the level-2 tables, the only tables whose entries the tree
+ * follows. Proved once here, not after the store in s2_map. */
+/*@ requires s2_root_ok(r) && \valid(table + (0 .. n - 1)) && idx < n;
+    requires s2_is_table_l(d) ==> s2_entry_apart(r, table + idx);
+    assigns table[idx];
+    ensures table[idx] == d;
+    ensures \forall integer i; 0 <= i < n && i != idx ==> table[i] == \old(table[i]);
+    ensures s2_root_ok(r); */
+static void set_leaf(s2_root_t *r, s2_desc_t *table, size_t n, size_t idx, s2_desc_t d)
+{
+    (void)r;
+    s2_entry_set(table, n, idx, d);
+}
+
 /* Zero `table` and link it at parent[idx] with descriptor d: the tree stays
  * well formed (the one new table descriptor points to a zeroed table apart
  * from the tree), proved once here, in a small context. */
@@ -265,7 +281,7 @@ bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsign
     if (s2_desc_is_valid(t[idx])) {
         return BH_E_MAPPING_EXISTS;
     }
-    s2_entry_set(t, entries_at(level), idx, s2_encode_leaf(pa, level, rights, type));
+    set_leaf(s->root, t, entries_at(level), idx, s2_encode_leaf(pa, level, rights, type));
     arch_s2_table_write_barrier();
     return BH_OK;
 }

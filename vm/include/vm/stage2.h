@@ -293,6 +293,13 @@ bh_error_t s2_map_check(ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights
         \forall integer j; 0 <= j < 512 &&
           s2_is_table_l(kva_table(s2_table_oa(r->entry[i]))[j]) ==>
           \separated(t, kva_table(s2_table_oa(kva_table(s2_table_oa(r->entry[i]))[j])) + (0 .. 511));
+    // Entry p is in neither the root nor any level-2 table of r's tree: a
+    // page descriptor (whose low bits are a table descriptor's) stored at p
+    // is never read as a table descriptor by the walks.
+    predicate s2_entry_apart{L}(s2_root_t *r, s2_desc_t *p) =
+      \separated(p, r) &&
+      \forall integer i; 0 <= i < 1024 && s2_is_table_l(r->entry[i]) ==>
+        \separated(p, kva_table(s2_table_oa(r->entry[i])) + (0 .. 511));
     // The same for the record s2_unmap fills.
     predicate s2_mapping_apart{L}(s2_root_t *r, s2_mapping_t *m) =
       \separated(m, r) &&
@@ -316,6 +323,18 @@ s2_desc_t *s2_table_entries(paddr_t pa);
 /*@ assigns \nothing;
     ensures kva_table(\result.pa) == &t->entry[0]; */
 paddr_t s2_table_pa(const s2_table_t *t);
+
+/* The PageTable object at pa (pa_to_kva; vm/src/s2_kva.c): assumed, as
+ * s2_table_entries; the contract only names the result (kva_pt, an
+ * uninterpreted typed view): what a caller needs of that memory is its
+ * precondition. */
+/*@ axiomatic KernelVirtualPageTables {
+      logic s2_table_t *kva_pt(integer pa);
+    }
+*/
+/*@ assigns \nothing;
+    ensures \result == kva_pt(pa.pa); */
+s2_table_t *s2_table_at(paddr_t pa);
 
 /* The physical address of a root (kva_to_pa; vm/src/s2_kva.c): assumed; the
  * contract only names the result (s2_root_pa_l, uninterpreted). */
@@ -404,8 +423,14 @@ bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t 
 /* Contract: on BH_OK exactly one descriptor changed, the level-3 (4 KiB) or
  * level-2 (2 MiB) entry for ipa in the table the walk from the root reaches,
  * which was invalid and now maps [pa, pa + size) with the rights and memory
- * type asked for (the fields per s2_encode_leaf); on error, no entry changed. */
+ * type asked for (the fields per s2_encode_leaf); on error, no entry changed.
+ * Either way the tree stays well formed (s2_root_ok). A page descriptor has a
+ * table descriptor's low bits, so the level-3 table written must be apart
+ * from the root and the level-2 tables (s2_entry_apart; PageTable objects
+ * are distinct objects). */
 /*@ requires \valid_read(s) && s2_root_ok(s->root);
+    requires size == 4096 && s2_walk_ok(s->root, ipa.ipa, 3) ==>
+             s2_entry_apart(s->root, s2_walk_l(s->root, ipa.ipa, 3) + s2_idx_l(ipa.ipa, 3));
     requires missing_level == \null || \valid(missing_level);
     requires missing_level == \null ||
              \separated(missing_level, s2_walk_l(s->root, ipa.ipa, size == 4096 ? 3 : 2) + (0 .. 1023));
@@ -422,7 +447,8 @@ bh_error_t s2_remove_table(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t 
         (e / 0x20000000000000) % 4 == ((rights & 4) != 0 ? 0 : 2);
     ensures \let lv = size == 4096 ? 3 : 2;
       \result != BH_OK ==>
-        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv); */
+        s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)] == s2_entry_l{Pre}(s->root, ipa.ipa, lv);
+    ensures s2_root_ok(s->root); */
 bh_error_t s2_map(s2_space_t *s, ipaddr_t ipa, paddr_t pa, uint64_t size, unsigned rights,
                   s2_memtype_t type, unsigned *missing_level);
 
@@ -464,7 +490,10 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old);
       ipa.ipa < 0x10000000000 && s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa) != 0;
     ensures \result == BH_OK ==>
       out->desc == s2_entry_l{Pre}(\old(s->root), ipa.ipa, s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa)) &&
-      out->level == s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa); */
+      out->level == s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa);
+    ensures \let lv = s2_leaf_level_l{Pre}(\old(s->root), ipa.ipa);
+      \result == BH_OK ==>
+        out->base.ipa == ipa.ipa - ipa.ipa % (lv == 1 ? 0x40000000 : lv == 2 ? 0x200000 : 0x1000); */
 bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out);
 
 #endif
