@@ -33,12 +33,14 @@
  * active (choice inside a window looks at one set, then partition 0's: O(1));
  * without a schedule every thread uses set 0 so round-robin spans partitions.
  * The major frame is global: every CPU applies the same windows in lockstep. */
-static struct sched_cpu cpus[SCHED_MAX_CPUS];
+/* Not static: the public contracts in sched.h name them (no other file
+ * touches them). */
+struct sched_cpu sched_cpus[SCHED_MAX_CPUS];
 
-static unsigned self;            /* the CPU holding the kernel lock */
-static unsigned ncpus = 1;       /* CPUs threads may be placed on */
-static uint32_t kicks;           /* CPUs to interrupt when the lock is released */
-static unsigned nonsystem_ready; /* all CPUs: what sched_set_schedule checks */
+static unsigned self;      /* the CPU holding the kernel lock */
+static unsigned ncpus = 1; /* CPUs threads may be placed on */
+uint32_t sched_kick_mask;  /* CPUs to interrupt when the lock is released */
+unsigned sched_nonsystem;  /* READY threads of partitions != 0, all CPUs */
 static uint64_t timeslice;
 
 /* ---- bitmap ---- */
@@ -329,19 +331,19 @@ static struct sched_thread *choose_in(const struct sched_rq *own, const struct s
 
 /*@ requires self < SCHED_MAX_CPUS;
     assigns \nothing;
-    ensures \result == &cpus[self]; */
+    ensures \result == &sched_cpus[self]; */
 static struct sched_cpu *me(void)
 {
-    return &cpus[self];
+    return &sched_cpus[self];
 }
 
 /*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
     assigns \nothing;
-    ensures \result == &cpus[t->cpu]; */
+    ensures \result == &sched_cpus[t->cpu]; */
 static struct sched_cpu *home(const struct sched_thread *t)
 {
     BH_ASSERT(t->cpu < SCHED_MAX_CPUS);
-    return &cpus[t->cpu];
+    return &sched_cpus[t->cpu];
 }
 
 /* The ready-queue set t belongs in: its partition's with a schedule, else 0.
@@ -357,6 +359,17 @@ static unsigned queue_of(const struct sched_thread *t)
 
 /* Should t, just queued on another CPU, take that CPU from what runs there?
  * With a schedule the window owner decides regardless of priority: kick. */
+/*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
+    requires sched_cpus[t->cpu].cur == \null || \valid_read(sched_cpus[t->cpu].cur);
+    assigns sched_kick_mask;
+    ensures t->cpu == self ==> sched_kick_mask == \old(sched_kick_mask);
+    ensures sched_kick_mask == \old(sched_kick_mask) ||
+            sched_kick_mask == (\old(sched_kick_mask) | (1 << t->cpu));
+    ensures t->cpu != self &&
+            (sched_cpus[t->cpu].cur == sched_cpus[t->cpu].idle ||
+             sched_cpus[t->cpu].cur == \null || t->prio > sched_cpus[t->cpu].cur->prio) ==>
+            sched_kick_mask == (\old(sched_kick_mask) | (1 << t->cpu));
+*/
 static void kick_if_preempts(const struct sched_thread *t)
 {
     if (t->cpu == self) {
@@ -364,61 +377,43 @@ static void kick_if_preempts(const struct sched_thread *t)
     }
     const struct sched_cpu *c = home(t);
     if (c->cur == c->idle || c->cur == NULL || sched_schedule_active() || t->prio > c->cur->prio) {
-        kicks |= 1u << t->cpu;
+        sched_kick_mask |= 1u << t->cpu;
     }
 }
 
-/* rq_enqueue's precondition on the list t joins: its tail is null or a
- * thread apart from the queue set and from t. */
-/*@ predicate rq_tail_ok(struct sched_rq *rq, struct sched_thread *t) =
-        rq->tail[t->prio] == \null ||
-        (\valid(rq->tail[t->prio]) && \separated(rq->tail[t->prio], rq) &&
-         \separated(rq->tail[t->prio], t));
-    // rq_dequeue's precondition: t is queued in rq (head/tail at it exactly
-    // when it is first/last, its neighbours valid and apart).
-    predicate rq_linked(struct sched_rq *rq, struct sched_thread *t) =
-        rq->head[t->prio] != \null &&
-        (t->prev == \null <==> rq->head[t->prio] == t) &&
-        (t->next == \null <==> rq->tail[t->prio] == t) &&
-        (t->prev != \null ==>
-            \valid(t->prev) && \separated(t->prev, rq) && \separated(t->prev, t)) &&
-        (t->next != \null ==>
-            \valid(t->next) && \separated(t->next, rq) && \separated(t->next, t)) &&
-        (t->prev != \null && t->next != \null ==> \separated(t->prev, t->next));
-*/
-
 /* t joins the tail of its list in the queue set of its partition (set 0
- * without a schedule) on its CPU; nonsystem_ready counts it. */
+ * without a schedule) on its CPU; sched_nonsystem counts it. */
 /*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && t->partition < BH_SCHED_MAX_PARTITIONS;
-    requires \separated(t, &cpus[0 .. SCHED_MAX_CPUS - 1]);
-    requires rq_ok(&cpus[t->cpu].rqs[0]) && rq_ok(&cpus[t->cpu].rqs[t->partition]);
-    requires rq_tail_ok(&cpus[t->cpu].rqs[0], t) &&
-             rq_tail_ok(&cpus[t->cpu].rqs[t->partition], t);
-    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> nonsystem_ready < 4294967295;
-    assigns t->queue, t->state, t->next, t->prev, nonsystem_ready,
-            cpus[t->cpu].rqs[0].summary, cpus[t->cpu].rqs[0].words[0 .. 3],
-            cpus[t->cpu].rqs[0].head[t->prio], cpus[t->cpu].rqs[0].tail[t->prio],
-            cpus[t->cpu].rqs[0].tail[t->prio]->next,
-            cpus[t->cpu].rqs[t->partition].summary,
-            cpus[t->cpu].rqs[t->partition].words[0 .. 3],
-            cpus[t->cpu].rqs[t->partition].head[t->prio],
-            cpus[t->cpu].rqs[t->partition].tail[t->prio],
-            cpus[t->cpu].rqs[t->partition].tail[t->prio]->next;
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rq_ok(&sched_cpus[t->cpu].rqs[0]) && rq_ok(&sched_cpus[t->cpu].rqs[t->partition]);
+    requires rq_tail_ok(&sched_cpus[t->cpu].rqs[0], t) &&
+             rq_tail_ok(&sched_cpus[t->cpu].rqs[t->partition], t);
+    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> sched_nonsystem < 4294967295;
+    assigns t->queue, t->state, t->next, t->prev, sched_nonsystem,
+            sched_cpus[t->cpu].rqs[0].summary, sched_cpus[t->cpu].rqs[0].words[0 .. 3],
+            sched_cpus[t->cpu].rqs[0].head[t->prio], sched_cpus[t->cpu].rqs[0].tail[t->prio],
+            sched_cpus[t->cpu].rqs[0].tail[t->prio]->next,
+            sched_cpus[t->cpu].rqs[t->partition].summary,
+            sched_cpus[t->cpu].rqs[t->partition].words[0 .. 3],
+            sched_cpus[t->cpu].rqs[t->partition].head[t->prio],
+            sched_cpus[t->cpu].rqs[t->partition].tail[t->prio],
+            sched_cpus[t->cpu].rqs[t->partition].tail[t->prio]->next;
     ensures t->queue == 0 || t->queue == t->partition;
     ensures t->state == SCHED_READY;
-    ensures rq_ok(&cpus[t->cpu].rqs[t->queue]);
-    ensures cpus[t->cpu].rqs[t->queue].tail[t->prio] == t;
-    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] != \null;
+    ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
+    ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] == t;
+    ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != \null;
     ensures t->next == \null;
-    ensures \let q = t->queue; t->prev == \old(cpus[t->cpu].rqs[q].tail[t->prio]);
-    ensures \let q = t->queue; \old(cpus[t->cpu].rqs[q].head[t->prio]) != \null ==>
-            cpus[t->cpu].rqs[q].head[t->prio] == \old(cpus[t->cpu].rqs[q].head[t->prio]);
-    ensures \let q = t->queue; \old(cpus[t->cpu].rqs[q].tail[t->prio]) != \null ==>
-            \old(cpus[t->cpu].rqs[q].tail[t->prio])->next == t;
+    ensures \let q = t->queue; t->prev == \old(sched_cpus[t->cpu].rqs[q].tail[t->prio]);
+    ensures \let q = t->queue; \old(sched_cpus[t->cpu].rqs[q].head[t->prio]) != \null ==>
+            sched_cpus[t->cpu].rqs[q].head[t->prio] ==
+                \old(sched_cpus[t->cpu].rqs[q].head[t->prio]);
+    ensures \let q = t->queue; \old(sched_cpus[t->cpu].rqs[q].tail[t->prio]) != \null ==>
+            \old(sched_cpus[t->cpu].rqs[q].tail[t->prio])->next == t;
     ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
-            nonsystem_ready == \old(nonsystem_ready) + 1;
+            sched_nonsystem == \old(sched_nonsystem) + 1;
     ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
-            nonsystem_ready == \old(nonsystem_ready);
+            sched_nonsystem == \old(sched_nonsystem);
 */
 static void ready_insert(struct sched_thread *t)
 {
@@ -429,56 +424,115 @@ static void ready_insert(struct sched_thread *t)
     t->state = SCHED_READY;
     rq_enqueue(&home(t)->rqs[q], t);
     if (t->partition != BH_SCHED_PARTITION_SYSTEM) {
-        nonsystem_ready++;
+        sched_nonsystem++;
     }
 }
 
 /* t leaves its list; its state is left to the caller. */
 /*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS;
     requires t->state == SCHED_READY && t->queue < BH_SCHED_MAX_PARTITIONS;
-    requires \separated(t, &cpus[0 .. SCHED_MAX_CPUS - 1]);
-    requires rq_ok(&cpus[t->cpu].rqs[t->queue]);
-    requires rq_linked(&cpus[t->cpu].rqs[t->queue], t);
-    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> nonsystem_ready > 0;
-    assigns t->next, t->prev, t->prev->next, t->next->prev, nonsystem_ready,
-            cpus[t->cpu].rqs[t->queue].summary, cpus[t->cpu].rqs[t->queue].words[0 .. 3],
-            cpus[t->cpu].rqs[t->queue].head[t->prio], cpus[t->cpu].rqs[t->queue].tail[t->prio];
-    ensures rq_ok(&cpus[t->cpu].rqs[t->queue]);
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
+    requires rq_linked(&sched_cpus[t->cpu].rqs[t->queue], t);
+    requires t->partition != BH_SCHED_PARTITION_SYSTEM ==> sched_nonsystem > 0;
+    assigns t->next, t->prev, t->prev->next, t->next->prev, sched_nonsystem,
+            sched_cpus[t->cpu].rqs[t->queue].summary,
+                sched_cpus[t->cpu].rqs[t->queue].words[0 .. 3],
+            sched_cpus[t->cpu].rqs[t->queue].head[t->prio],
+                sched_cpus[t->cpu].rqs[t->queue].tail[t->prio];
+    ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
     ensures t->next == \null && t->prev == \null;
-    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
-    ensures cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
-    ensures cpus[t->cpu].rqs[t->queue].head[t->prio] == \null <==>
+    ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
+    ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
+    ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] == \null <==>
             (\old(t->prev) == \null && \old(t->next) == \null);
     ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
-            nonsystem_ready == \old(nonsystem_ready) - 1;
+            sched_nonsystem == \old(sched_nonsystem) - 1;
     ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
-            nonsystem_ready == \old(nonsystem_ready);
+            sched_nonsystem == \old(sched_nonsystem);
 */
 static void ready_delete(struct sched_thread *t)
 {
     BH_ASSERT(t->state == SCHED_READY && t->queue < BH_SCHED_MAX_PARTITIONS);
     rq_dequeue(&home(t)->rqs[t->queue], t);
     if (t->partition != BH_SCHED_PARTITION_SYSTEM) {
-        BH_ASSERT(nonsystem_ready > 0u);
-        nonsystem_ready--;
+        BH_ASSERT(sched_nonsystem > 0u);
+        sched_nonsystem--;
     }
 }
 
-/* Sorted insert into t's CPU's release queue: walks at most release_count
- * entries (the throttled threads). */
-static void release_insert(struct sched_thread *t)
+/* ---- release queue (throttled threads, sorted by sc->next_release) ---- */
+
+/* The entry t goes after (NULL: the head): walks at most release_count
+ * entries, past every one released no later than t. */
+/*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS && \valid_read(t->sc);
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rel_chain(sched_cpus[t->cpu].release_head, sched_cpus[t->cpu].release_count, t);
+    assigns \nothing;
+    ensures \result == rel_pos(&sched_cpus[t->cpu], t->sc->next_release);
+    ensures \result != \null ==>
+            \valid(\result) && \separated(\result, t) &&
+            \separated(\result, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+            \result->sc->next_release <= t->sc->next_release;
+    ensures \result != \null && \result->next != \null ==> \separated(\result, \result->next);
+    ensures \let it = (\result == \null ? sched_cpus[t->cpu].release_head : \result->next);
+            it != \null ==>
+            \valid(it) && \valid_read(it->sc) && \separated(it, t) &&
+            \separated(it, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+            it->sc->next_release > t->sc->next_release;
+*/
+static struct sched_thread *release_find(const struct sched_thread *t)
 {
-    struct sched_cpu *c = home(t);
+    const struct sched_cpu *c = home(t);
     uint64_t when = t->sc->next_release;
     struct sched_thread *prev = NULL;
     struct sched_thread *it = c->release_head;
     unsigned n = c->release_count;
 
+    /*@ loop invariant n <= c->release_count;
+        loop invariant rel_chain(it, n, t);
+        loop invariant rel_spot(prev, it, n, when) == rel_pos(c, when);
+        loop invariant c == &sched_cpus[t->cpu];
+        loop invariant prev == \null ==> it == c->release_head;
+        loop invariant prev != \null ==>
+            \valid(prev) && \separated(prev, t) &&
+            \separated(prev, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+            prev->next == it && prev->sc->next_release <= when;
+        loop invariant prev != \null && it != \null ==> \separated(prev, it);
+        loop assigns prev, it, n;
+        loop variant n;
+    */
     while (it != NULL && n > 0u && it->sc->next_release <= when) {
         prev = it;
         it = it->next;
         n--;
     }
+    return prev;
+}
+
+/* Links t in after prev (NULL: at the head). */
+/*@ requires \valid(c) && \valid(t) && \separated(t, c);
+    requires prev == \null || (\valid(prev) && \separated(prev, t) && \separated(prev, c));
+    requires \let it = (prev == \null ? c->release_head : prev->next);
+             it == \null || (\valid(it) && \separated(it, t) && \separated(it, c) &&
+                             (prev == \null || \separated(prev, it)));
+    assigns t->prev, t->next, c->release_head, prev->next,
+            (prev == \null ? c->release_head : prev->next)->prev;
+    ensures t->prev == prev;
+    ensures t->next == \old(prev == \null ? c->release_head : prev->next);
+    ensures prev == \null ==> c->release_head == t;
+    ensures prev != \null ==> c->release_head == \old(c->release_head) && prev->next == t;
+    ensures t->next != \null ==> t->next->prev == t;
+    // The contexts (the sort keys) stay where they were.
+    ensures t->sc == \old(t->sc);
+    ensures prev != \null ==> prev->sc == \old(prev->sc);
+    ensures t->next != \null ==>
+            t->next->sc == \old((prev == \null ? c->release_head : prev->next)->sc);
+*/
+static void release_link(struct sched_cpu *c, struct sched_thread *t, struct sched_thread *prev)
+{
+    struct sched_thread *it = prev != NULL ? prev->next : c->release_head;
+
     t->prev = prev;
     t->next = it;
     if (prev != NULL) {
@@ -489,10 +543,59 @@ static void release_insert(struct sched_thread *t)
     if (it != NULL) {
         it->prev = t;
     }
+}
+
+/* Sorted insert into t's CPU's release queue, after every entry released no
+ * later than t (FIFO on ties): t becomes THROTTLED. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && \valid_read(t->sc);
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires rel_chain(sched_cpus[t->cpu].release_head, sched_cpus[t->cpu].release_count, t);
+    requires sched_cpus[t->cpu].release_count < 4294967295;
+    assigns t->prev, t->next, t->state, sched_cpus[t->cpu].release_head,
+            sched_cpus[t->cpu].release_count,
+            rel_pos(&sched_cpus[t->cpu], t->sc->next_release)->next,
+            (rel_pos(&sched_cpus[t->cpu], t->sc->next_release) == \null ?
+                 sched_cpus[t->cpu].release_head :
+                 rel_pos(&sched_cpus[t->cpu], t->sc->next_release)->next)->prev;
+    ensures t->state == SCHED_THROTTLED;
+    ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) + 1;
+    ensures t->prev == \at(rel_pos(&sched_cpus[t->cpu], t->sc->next_release), Pre);
+    ensures t->prev == \null ==>
+            sched_cpus[t->cpu].release_head == t &&
+            t->next == \old(sched_cpus[t->cpu].release_head);
+    ensures t->prev != \null ==>
+            sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
+            t->prev->next == t && \let p = t->prev; t->next == \at(p->next, Pre);
+    ensures t->next != \null ==> t->next->prev == t;
+    ensures t->prev != \null ==> t->prev->sc->next_release <= t->sc->next_release;
+    ensures t->next != \null ==> t->sc->next_release < t->next->sc->next_release;
+*/
+static void release_insert(struct sched_thread *t)
+{
+    struct sched_cpu *c = home(t);
+    struct sched_thread *prev = release_find(t);
+
+    release_link(c, t, prev);
     c->release_count++;
     t->state = SCHED_THROTTLED;
 }
 
+/* t leaves the release queue; its state is left to the caller. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS;
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires t->state == SCHED_THROTTLED && sched_cpus[t->cpu].release_count > 0;
+    requires rel_linked(&sched_cpus[t->cpu], t);
+    assigns t->next, t->prev, t->prev->next, t->next->prev, sched_cpus[t->cpu].release_head,
+            sched_cpus[t->cpu].release_count;
+    ensures t->next == \null && t->prev == \null;
+    ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) - 1;
+    ensures \old(t->prev) == \null ==> sched_cpus[t->cpu].release_head == \old(t->next);
+    ensures \old(t->prev) != \null ==>
+            sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
+            \old(t->prev)->next == \old(t->next);
+    ensures \old(t->next) != \null ==> \old(t->next)->prev == \old(t->prev);
+    ensures sched_cpus[t->cpu].release_head != t;
+*/
 static void release_delete(struct sched_thread *t)
 {
     struct sched_cpu *c = home(t);
@@ -519,6 +622,56 @@ static bool out_of_budget(const struct sched_thread *t)
 }
 
 /* Leaves every queue; the state is set by the caller. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS;
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires sched_linked(t);
+    assigns t->next, t->prev, t->prev->next, t->next->prev, sched_nonsystem,
+            sched_cpus[t->cpu].rqs[t->queue].summary,
+                sched_cpus[t->cpu].rqs[t->queue].words[0 .. 3],
+            sched_cpus[t->cpu].rqs[t->queue].head[t->prio],
+                sched_cpus[t->cpu].rqs[t->queue].tail[t->prio],
+            sched_cpus[t->cpu].release_head, sched_cpus[t->cpu].release_count;
+    behavior ready:
+      assumes t->state == SCHED_READY;
+      assigns t->next, t->prev, t->prev->next, t->next->prev, sched_nonsystem,
+              sched_cpus[t->cpu].rqs[t->queue].summary,
+                  sched_cpus[t->cpu].rqs[t->queue].words[0 .. 3],
+              sched_cpus[t->cpu].rqs[t->queue].head[t->prio],
+              sched_cpus[t->cpu].rqs[t->queue].tail[t->prio];
+      ensures t->next == \null && t->prev == \null;
+      ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
+      ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
+      ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
+      ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem) - 1;
+      ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem);
+    behavior throttled:
+      assumes t->state == SCHED_THROTTLED;
+      assigns t->next, t->prev, t->prev->next, t->next->prev, sched_cpus[t->cpu].release_head,
+              sched_cpus[t->cpu].release_count;
+      ensures t->next == \null && t->prev == \null;
+      ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) - 1;
+      ensures sched_cpus[t->cpu].release_head != t;
+    behavior unqueued:
+      assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
+      assigns \nothing;
+      ensures t->next == \old(t->next) && t->prev == \old(t->prev);
+      ensures sched_nonsystem == \old(sched_nonsystem);
+      ensures sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
+              sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count);
+      ensures sched_cpus[t->cpu].rqs[t->queue].summary ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].summary) &&
+              sched_cpus[t->cpu].rqs[t->queue].head[t->prio] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].head[t->prio]) &&
+              sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio]);
+      ensures \forall integer w; 0 <= w < 4 ==>
+              sched_cpus[t->cpu].rqs[t->queue].words[w] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].words[w]);
+    complete behaviors;
+    disjoint behaviors;
+*/
 static void dequeue_any(struct sched_thread *t)
 {
     if (t->state == SCHED_READY) {
@@ -542,7 +695,7 @@ static void relocate(struct sched_thread *t)
         kick_if_preempts(t);
     } else if (state == SCHED_THROTTLED) {
         release_insert(t);
-        kicks |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
+        sched_kick_mask |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
     }
 }
 
@@ -584,16 +737,16 @@ void sched_init(struct sched_thread *idle, uint64_t slice, uint64_t now)
 {
     BH_ASSERT(idle != NULL && slice > 0u && now < BH_SCHED_NOW_MAX);
     for (unsigned i = 0; i < SCHED_MAX_CPUS; i++) {
-        cpu_reset(&cpus[i], NULL, now);
+        cpu_reset(&sched_cpus[i], NULL, now);
     }
     self = 0u;
     ncpus = 1u;
-    kicks = 0u;
-    nonsystem_ready = 0u;
+    sched_kick_mask = 0u;
+    sched_nonsystem = 0u;
     timeslice = slice;
     sched_thread_init(idle, 0u, BH_SCHED_PARTITION_SYSTEM);
-    cpus[0].idle = idle;
-    cpus[0].cur = idle;
+    sched_cpus[0].idle = idle;
+    sched_cpus[0].cur = idle;
     (void)sched_set_schedule(NULL, now);
 }
 
@@ -603,7 +756,7 @@ void sched_cpu_start(unsigned cpu, struct sched_thread *idle, uint64_t now)
     sched_thread_init(idle, 0u, BH_SCHED_PARTITION_SYSTEM);
     idle->cpu = (uint8_t)cpu;
     idle->affinity = (uint8_t)cpu;
-    cpu_reset(&cpus[cpu], idle, now);
+    cpu_reset(&sched_cpus[cpu], idle, now);
 }
 
 /*@ requires 1 <= n <= SCHED_MAX_CPUS;
@@ -640,8 +793,8 @@ unsigned sched_self(void)
 
 uint32_t sched_take_kicks(void)
 {
-    uint32_t k = kicks & ~(1u << self);
-    kicks = 0u;
+    uint32_t k = sched_kick_mask & ~(1u << self);
+    sched_kick_mask = 0u;
     return k;
 }
 
@@ -649,7 +802,8 @@ uint32_t sched_take_kicks(void)
  * CPU to let go): one look, O(1). */
 /*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
     assigns \nothing;
-    ensures \result == (cpus[t->cpu].cur == t && t != cpus[t->cpu].idle ? t->cpu : -1); */
+    ensures \result ==
+            (sched_cpus[t->cpu].cur == t && t != sched_cpus[t->cpu].idle ? t->cpu : -1); */
 int sched_running_on(const struct sched_thread *t)
 {
     const struct sched_cpu *c = home(t);
@@ -663,7 +817,7 @@ void sched_kick_running(const struct sched_thread *t)
 {
     int c = sched_running_on(t);
     if (c >= 0 && (unsigned)c != self) {
-        kicks |= 1u << (unsigned)c;
+        sched_kick_mask |= 1u << (unsigned)c;
     }
 }
 
@@ -727,7 +881,7 @@ bh_error_t sched_set_affinity(struct sched_thread *t, unsigned cpu)
         relocate(t);
     } else if ((unsigned)running != self) {
         /* That CPU lets go of it at its next choice (let_go). */
-        kicks |= 1u << (unsigned)running;
+        sched_kick_mask |= 1u << (unsigned)running;
     }
     /* Running here: this CPU's own choice on the way out moves it. */
     return BH_OK;
@@ -745,10 +899,12 @@ void sched_make_runnable(struct sched_thread *t)
     }
     if (out_of_budget(t)) {
         release_insert(t);
-        kicks |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
+        sched_kick_mask |= t->cpu != self ? 1u << t->cpu : 0u; /* its timer must see the release */
     } else {
-        ready_insert(t);
+        /* The kick first: it reads nothing ready_insert writes, and the
+         * proof then needs no frame for that CPU's current thread. */
         kick_if_preempts(t);
+        ready_insert(t);
     }
 }
 
@@ -768,7 +924,7 @@ void sched_remove(struct sched_thread *t)
     if (running >= 0) {
         /* It may be destroyed next: nothing may be billed to it any more.
          * (The kernel stalled that CPU first if it is another one.) */
-        let_go(&cpus[running]);
+        let_go(&sched_cpus[running]);
     }
 }
 
@@ -818,7 +974,7 @@ struct sched_thread *sched_choose(uint64_t now)
 
 /*@ requires self < SCHED_MAX_CPUS;
     assigns \nothing;
-    ensures \result == cpus[self].cur; */
+    ensures \result == sched_cpus[self].cur; */
 struct sched_thread *sched_current(void)
 {
     return me()->cur;
@@ -960,7 +1116,7 @@ void sched_unbind(struct sched_thread *t)
 
 unsigned sched_nonsystem_ready(void)
 {
-    return nonsystem_ready;
+    return sched_nonsystem;
 }
 
 const struct sched_rq *sched_debug_rq(unsigned q)
@@ -976,17 +1132,17 @@ const struct sched_thread *sched_debug_release_head(void)
 const struct sched_rq *sched_debug_rq_on(unsigned cpu, unsigned q)
 {
     BH_ASSERT(cpu < SCHED_MAX_CPUS && q < BH_SCHED_MAX_PARTITIONS);
-    return &cpus[cpu].rqs[q];
+    return &sched_cpus[cpu].rqs[q];
 }
 
 const struct sched_thread *sched_debug_release_head_on(unsigned cpu)
 {
     BH_ASSERT(cpu < SCHED_MAX_CPUS);
-    return cpus[cpu].release_head;
+    return sched_cpus[cpu].release_head;
 }
 
 const struct sched_thread *sched_debug_current_on(unsigned cpu)
 {
     BH_ASSERT(cpu < SCHED_MAX_CPUS);
-    return cpus[cpu].cur;
+    return sched_cpus[cpu].cur;
 }

@@ -103,6 +103,98 @@ struct sched_cpu {
     bool slice_reset;
 };
 
+/* The per-CPU state and two counters of sched.c, named here for the
+ * contracts below; only sched.c touches them. */
+extern struct sched_cpu sched_cpus[SCHED_MAX_CPUS];
+extern uint32_t sched_kick_mask; /* CPUs to interrupt when the lock is released */
+extern unsigned sched_nonsystem; /* READY threads of partitions != 0, all CPUs */
+
+/* rq_enqueue's precondition on the list t joins: its tail is null or a
+ * thread apart from the queue set and from t. */
+/*@ predicate rq_tail_ok(struct sched_rq *rq, struct sched_thread *t) =
+        rq->tail[t->prio] == \null ||
+        (\valid(rq->tail[t->prio]) && \separated(rq->tail[t->prio], rq) &&
+         \separated(rq->tail[t->prio], t));
+    // rq_dequeue's precondition: t is queued in rq (head/tail at it exactly
+    // when it is first/last, its neighbours valid and apart).
+    predicate rq_linked(struct sched_rq *rq, struct sched_thread *t) =
+        rq->head[t->prio] != \null &&
+        (t->prev == \null <==> rq->head[t->prio] == t) &&
+        (t->next == \null <==> rq->tail[t->prio] == t) &&
+        (t->prev != \null ==>
+            \valid(t->prev) && \separated(t->prev, rq) && \separated(t->prev, t)) &&
+        (t->next != \null ==>
+            \valid(t->next) && \separated(t->next, rq) && \separated(t->next, t)) &&
+        (t->prev != \null && t->next != \null ==> \separated(t->prev, t->next));
+*/
+
+/*@ // The first n entries from x: threads with a readable context, apart from
+    // the per-CPU state and from t (the one being inserted); the list ends
+    // within n entries (release_count bounds every walk).
+    predicate rel_chain{L}(struct sched_thread *x, integer n, struct sched_thread *t) =
+        x == \null ||
+        (n > 0 && \valid(x) && \valid_read(x->sc) && \separated(x, t) &&
+         \separated(x, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+         (x->next == \null || \separated(x, x->next)) && rel_chain(x->next, n - 1, t));
+
+    // Where release_insert puts a thread released at `when`: after the last
+    // entry of the walk whose release is <= when (FIFO on ties); \null: first.
+    logic struct sched_thread *rel_spot{L}(struct sched_thread *prev, struct sched_thread *it,
+                                           integer n, integer when) =
+        it == \null || n <= 0 || it->sc->next_release > when ?
+            prev : rel_spot(it, it->next, n - 1, when);
+
+    logic struct sched_thread *rel_pos{L}(struct sched_cpu *c, integer when) =
+        rel_spot(\null, c->release_head, c->release_count, when);
+
+    // release_delete's precondition: t is queued in c's release queue (head
+    // at it exactly when it is first, its neighbours valid and apart).
+    predicate rel_linked{L}(struct sched_cpu *c, struct sched_thread *t) =
+        (t->prev == \null <==> c->release_head == t) &&
+        (t->prev != \null ==> \valid(t->prev) && \separated(t->prev, t) &&
+                              \separated(t->prev, &sched_cpus[0 .. SCHED_MAX_CPUS - 1])) &&
+        (t->next != \null ==> \valid(t->next) && \separated(t->next, t) &&
+                              \separated(t->next, &sched_cpus[0 .. SCHED_MAX_CPUS - 1])) &&
+        (t->prev != \null && t->next != \null ==> \separated(t->prev, t->next));
+*/
+
+/*@ // t is where its state says: READY in the list of its priority in its
+    // queue set (which is consistent), THROTTLED in its CPU's release queue.
+    predicate sched_linked{L}(struct sched_thread *t) =
+        (t->state == SCHED_READY ==>
+            t->queue < BH_SCHED_MAX_PARTITIONS && rq_ok(&sched_cpus[t->cpu].rqs[t->queue]) &&
+            rq_linked(&sched_cpus[t->cpu].rqs[t->queue], t) &&
+            (t->partition != BH_SCHED_PARTITION_SYSTEM ==> sched_nonsystem > 0)) &&
+        (t->state == SCHED_THROTTLED ==>
+            sched_cpus[t->cpu].release_count > 0 && rel_linked(&sched_cpus[t->cpu], t));
+*/
+
+/*@ // The CPU a waking thread is queued on: the one running it (it keeps
+    // it), else its affinity.
+    logic integer wake_cpu{L}(struct sched_thread *t) =
+        sched_cpus[t->cpu].cur == t ? t->cpu : t->affinity;
+
+    // What queuing t on CPU d needs: the queue sets it may join are
+    // consistent and their tails apart (from t and the per-CPU state); the
+    // release queue is a chain of at most release_count threads apart from t;
+    // the counters have room; what runs there is readable (kick_if_preempts
+    // compares priorities).
+    predicate sched_can_queue{L}(struct sched_thread *t, integer d) =
+        0 <= d < SCHED_MAX_CPUS && t->partition < BH_SCHED_MAX_PARTITIONS &&
+        (t->sc == \null || \valid_read(t->sc)) &&
+        rq_ok(&sched_cpus[d].rqs[0]) && rq_ok(&sched_cpus[d].rqs[t->partition]) &&
+        rq_tail_ok(&sched_cpus[d].rqs[0], t) && rq_tail_ok(&sched_cpus[d].rqs[t->partition], t) &&
+        (sched_cpus[d].rqs[0].tail[t->prio] == \null ||
+         \separated(sched_cpus[d].rqs[0].tail[t->prio], &sched_cpus[0 .. SCHED_MAX_CPUS - 1])) &&
+        (sched_cpus[d].rqs[t->partition].tail[t->prio] == \null ||
+         \separated(sched_cpus[d].rqs[t->partition].tail[t->prio],
+             &sched_cpus[0 .. SCHED_MAX_CPUS - 1])) &&
+        (t->partition != BH_SCHED_PARTITION_SYSTEM ==> sched_nonsystem < 4294967295) &&
+        (sched_cpus[d].cur == \null || \valid_read(sched_cpus[d].cur)) &&
+        rel_chain(sched_cpus[d].release_head, sched_cpus[d].release_count, t) &&
+        sched_cpus[d].release_count < 4294967295;
+*/
+
 /* Resets every queue of every CPU and starts CPU 0 (the caller is CPU 0);
  * idle runs when nothing else may. timeslice: round-robin quantum in ticks
  * (> 0). now: current time, start of accounting. */
@@ -136,8 +228,105 @@ bh_error_t sched_set_partition(struct sched_thread *t, uint16_t partition);
 
 /* BLOCKED/INACTIVE -> READY (tail of its list), or THROTTLED if its context
  * has no budget left. No effect on a READY or THROTTLED thread. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && t->affinity < SCHED_MAX_CPUS;
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires t != sched_cpus[t->cpu].idle;
+    requires t->state != SCHED_READY && t->state != SCHED_THROTTLED ==>
+             sched_can_queue(t, wake_cpu(t));
+    assigns t->cpu, t->queue, t->state, t->next, t->prev, sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(t)].rqs[0].summary, sched_cpus[wake_cpu(t)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(t)].rqs[0].head[t->prio],
+                sched_cpus[wake_cpu(t)].rqs[0].tail[t->prio],
+            sched_cpus[wake_cpu(t)].rqs[0].tail[t->prio]->next,
+            sched_cpus[wake_cpu(t)].rqs[t->partition].summary,
+            sched_cpus[wake_cpu(t)].rqs[t->partition].words[0 .. 3],
+            sched_cpus[wake_cpu(t)].rqs[t->partition].head[t->prio],
+            sched_cpus[wake_cpu(t)].rqs[t->partition].tail[t->prio],
+            sched_cpus[wake_cpu(t)].rqs[t->partition].tail[t->prio]->next,
+            sched_cpus[wake_cpu(t)].release_head, sched_cpus[wake_cpu(t)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(t)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release)->next)->prev;
+    behavior queued:
+      assumes t->state == SCHED_READY || t->state == SCHED_THROTTLED;
+      ensures t->state == \old(t->state) && t->cpu == \old(t->cpu);
+      ensures t->next == \old(t->next) && t->prev == \old(t->prev);
+      ensures sched_nonsystem == \old(sched_nonsystem) && sched_kick_mask == \old(sched_kick_mask);
+    behavior throttle:
+      assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
+      assumes t->sc != \null && t->sc->remaining == 0;
+      ensures t->state == SCHED_THROTTLED;
+      ensures t->cpu == \old(wake_cpu(t));
+      ensures \let d = t->cpu;
+              sched_cpus[d].release_count == \at(sched_cpus[d].release_count, Pre) + 1;
+      ensures t->prev == \at(rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release), Pre);
+      ensures t->prev == \null ==> sched_cpus[t->cpu].release_head == t;
+      ensures t->prev != \null ==> t->prev->next == t;
+      ensures t->next != \null ==> t->next->prev == t;
+      ensures t->prev != \null ==> t->prev->sc->next_release <= t->sc->next_release;
+      ensures t->next != \null ==> t->sc->next_release < t->next->sc->next_release;
+      ensures sched_nonsystem == \old(sched_nonsystem);
+    behavior wake:
+      assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
+      assumes t->sc == \null || t->sc->remaining != 0;
+      ensures t->state == SCHED_READY;
+      ensures t->cpu == \old(wake_cpu(t));
+      ensures t->queue == 0 || t->queue == t->partition;
+      ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
+      ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] == t && t->next == \null;
+      ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem) + 1;
+      ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem);
+    complete behaviors;
+    disjoint behaviors;
+*/
 void sched_make_runnable(struct sched_thread *t);
 /* -> BLOCKED, out of every queue. */
+/*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && t != sched_cpus[t->cpu].idle;
+    requires \separated(t, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires sched_linked(t);
+    assigns t->state, t->next, t->prev, t->prev->next, t->next->prev, sched_nonsystem,
+            sched_cpus[t->cpu].rqs[t->queue].summary,
+                sched_cpus[t->cpu].rqs[t->queue].words[0 .. 3],
+            sched_cpus[t->cpu].rqs[t->queue].head[t->prio],
+                sched_cpus[t->cpu].rqs[t->queue].tail[t->prio],
+            sched_cpus[t->cpu].release_head, sched_cpus[t->cpu].release_count;
+    ensures t->state == SCHED_BLOCKED;
+    behavior ready:
+      assumes t->state == SCHED_READY;
+      ensures t->next == \null && t->prev == \null;
+      ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
+      ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
+      ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
+      ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem) - 1;
+      ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
+              sched_nonsystem == \old(sched_nonsystem);
+    behavior throttled:
+      assumes t->state == SCHED_THROTTLED;
+      ensures t->next == \null && t->prev == \null;
+      ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) - 1;
+      ensures sched_cpus[t->cpu].release_head != t;
+    behavior unqueued:
+      assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
+      ensures t->next == \old(t->next) && t->prev == \old(t->prev);
+      ensures sched_nonsystem == \old(sched_nonsystem);
+      ensures sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
+              sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count);
+      ensures sched_cpus[t->cpu].rqs[t->queue].summary ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].summary) &&
+              sched_cpus[t->cpu].rqs[t->queue].head[t->prio] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].head[t->prio]) &&
+              sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio]);
+      ensures \forall integer w; 0 <= w < 4 ==>
+              sched_cpus[t->cpu].rqs[t->queue].words[w] ==
+                  \old(sched_cpus[t->cpu].rqs[t->queue].words[w]);
+    complete behaviors;
+    disjoint behaviors;
+*/
 void sched_block(struct sched_thread *t);
 /* -> INACTIVE, out of every queue (suspend, destroy). */
 void sched_remove(struct sched_thread *t);
