@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Self-test of proofs/run-wp.sh: runs it on the fixture in a clean environment
 # (empty HOME, no ~/.why3.conf) and checks that it fails for exactly the right
-# reasons (a recursive function among them), that the provable function is proved by a prover in the first pass,
+# reasons (a recursive function and an unreviewed memory-model hypothesis among them), that the provable function is proved by a prover in the first pass,
 # that a goal only Z3 proves is proved in the second pass, that lemmas are
 # proved or reported, and that axioms are reported as assumed.
 set -euo pipefail
@@ -36,6 +36,10 @@ grep -q 'missing_function is listed but not defined' "$out/output.txt" ||
     fail "undefined function not reported"
 grep -q 'src/fixture.c: forever is recursive' "$out/output.txt" ||
     fail "recursive function (termination not proved) not reported"
+grep -q 'src/fixture.c: hypothesis: WP assumes memory-model hypotheses' "$out/output.txt" ||
+    fail "unreviewed memory-model hypothesis not reported"
+grep -qF '  src/fixture.c: hypothesis: \separated(p, (uint32_t *)fixture_counter + (..))' "$out/output.txt" ||
+    fail "memory-model hypothesis not listed"
 grep -Eq '^  lemma fixture_lemma: ([0-9]+)/\1 goals \((Z3|CVC4)' "$out/output.txt" ||
     fail "listed lemma not proved by an SMT prover"
 grep -q 'src/fixture_lemma.c: lemma fixture_false not proved' "$out/output.txt" ||
@@ -47,6 +51,6 @@ grep -Eq '^  lemma fixture_at: ([0-9]+)/\1 goals \((Z3|CVC4|Qed)' "$out/output.t
 grep -q 'lemma fixture_at_unlisted is visible to proved code but not proved' "$out/output.txt" ||
     fail "unlisted lemma with labels not reported"
 grep -q '^assumed axioms: fixture_axiom$' "$out/output.txt" || fail "axiom not reported as assumed"
-grep -Eq '^proved [0-9]+/[0-9]+ goals in 6 functions and 3 lemmas$' "$out/output.txt" ||
+grep -Eq '^proved [0-9]+/[0-9]+ goals in 7 functions and 3 lemmas$' "$out/output.txt" ||
     fail "no summary line"
 echo "selftest: ok"
