@@ -656,19 +656,7 @@ static bool out_of_budget(const struct sched_thread *t)
     behavior unqueued:
       assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
       assigns \nothing;
-      ensures t->next == \old(t->next) && t->prev == \old(t->prev);
-      ensures sched_nonsystem == \old(sched_nonsystem);
-      ensures sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
-              sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count);
-      ensures sched_cpus[t->cpu].rqs[t->queue].summary ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].summary) &&
-              sched_cpus[t->cpu].rqs[t->queue].head[t->prio] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].head[t->prio]) &&
-              sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio]);
-      ensures \forall integer w; 0 <= w < 4 ==>
-              sched_cpus[t->cpu].rqs[t->queue].words[w] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].words[w]);
+      ensures sched_unqueued_kept{Pre, Post}(t);
     complete behaviors;
     disjoint behaviors;
 */

@@ -169,6 +169,25 @@ extern unsigned sched_nonsystem; /* READY threads of partitions != 0, all CPUs *
             sched_cpus[t->cpu].release_count > 0 && rel_linked(&sched_cpus[t->cpu], t));
 */
 
+/*@ // A thread on no queue leaves every queue it could be on as it was: its
+    // links, the counter, its CPU's release queue and its list in its queue
+    // set (each evaluated at L1, as \old would).
+    predicate sched_unqueued_kept{L1, L2}(struct sched_thread *t) =
+        \at(t->next, L2) == \at(t->next, L1) && \at(t->prev, L2) == \at(t->prev, L1) &&
+        \at(sched_nonsystem, L2) == \at(sched_nonsystem, L1) &&
+        \at(sched_cpus[t->cpu].release_head, L2) == \at(sched_cpus[t->cpu].release_head, L1) &&
+        \at(sched_cpus[t->cpu].release_count, L2) == \at(sched_cpus[t->cpu].release_count, L1) &&
+        \at(sched_cpus[t->cpu].rqs[t->queue].summary, L2) ==
+            \at(sched_cpus[t->cpu].rqs[t->queue].summary, L1) &&
+        \at(sched_cpus[t->cpu].rqs[t->queue].head[t->prio], L2) ==
+            \at(sched_cpus[t->cpu].rqs[t->queue].head[t->prio], L1) &&
+        \at(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio], L2) ==
+            \at(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio], L1) &&
+        \forall integer w; 0 <= w < 4 ==>
+            \at(sched_cpus[t->cpu].rqs[t->queue].words[w], L2) ==
+                \at(sched_cpus[t->cpu].rqs[t->queue].words[w], L1);
+*/
+
 /*@ // The CPU a waking thread is queued on: the one running it (it keeps
     // it), else its affinity.
     logic integer wake_cpu{L}(struct sched_thread *t) =
@@ -311,19 +330,7 @@ void sched_make_runnable(struct sched_thread *t);
       ensures sched_cpus[t->cpu].release_head != t;
     behavior unqueued:
       assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
-      ensures t->next == \old(t->next) && t->prev == \old(t->prev);
-      ensures sched_nonsystem == \old(sched_nonsystem);
-      ensures sched_cpus[t->cpu].release_head == \old(sched_cpus[t->cpu].release_head) &&
-              sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count);
-      ensures sched_cpus[t->cpu].rqs[t->queue].summary ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].summary) &&
-              sched_cpus[t->cpu].rqs[t->queue].head[t->prio] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].head[t->prio]) &&
-              sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio]);
-      ensures \forall integer w; 0 <= w < 4 ==>
-              sched_cpus[t->cpu].rqs[t->queue].words[w] ==
-                  \old(sched_cpus[t->cpu].rqs[t->queue].words[w]);
+      ensures sched_unqueued_kept{Pre, Post}(t);
     complete behaviors;
     disjoint behaviors;
 */
