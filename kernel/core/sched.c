@@ -638,21 +638,12 @@ static bool out_of_budget(const struct sched_thread *t)
                   sched_cpus[t->cpu].rqs[t->queue].words[0 .. 3],
               sched_cpus[t->cpu].rqs[t->queue].head[t->prio],
               sched_cpus[t->cpu].rqs[t->queue].tail[t->prio];
-      ensures t->next == \null && t->prev == \null;
-      ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
-      ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
-      ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
-      ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
-              sched_nonsystem == \old(sched_nonsystem) - 1;
-      ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
-              sched_nonsystem == \old(sched_nonsystem);
+      ensures sched_ready_removed{Pre, Post}(t);
     behavior throttled:
       assumes t->state == SCHED_THROTTLED;
       assigns t->next, t->prev, t->prev->next, t->next->prev, sched_cpus[t->cpu].release_head,
               sched_cpus[t->cpu].release_count;
-      ensures t->next == \null && t->prev == \null;
-      ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) - 1;
-      ensures sched_cpus[t->cpu].release_head != t;
+      ensures sched_release_removed{Pre, Post}(t);
     behavior unqueued:
       assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
       assigns \nothing;

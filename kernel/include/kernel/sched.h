@@ -169,6 +169,25 @@ extern unsigned sched_nonsystem; /* READY threads of partitions != 0, all CPUs *
             sched_cpus[t->cpu].release_count > 0 && rel_linked(&sched_cpus[t->cpu], t));
 */
 
+/*@ // t left its ready list: unlinked, that queue set consistent with no end
+    // at t, the counter down by one for a non-system thread.
+    predicate sched_ready_removed{L1, L2}(struct sched_thread *t) =
+        \at(t->next, L2) == \null && \at(t->prev, L2) == \null &&
+        \at(rq_ok(&sched_cpus[t->cpu].rqs[t->queue]), L2) &&
+        \at(sched_cpus[t->cpu].rqs[t->queue].head[t->prio], L2) != t &&
+        \at(sched_cpus[t->cpu].rqs[t->queue].tail[t->prio], L2) != t &&
+        (\at(t->partition, L2) != BH_SCHED_PARTITION_SYSTEM ==>
+            \at(sched_nonsystem, L2) == \at(sched_nonsystem, L1) - 1) &&
+        (\at(t->partition, L2) == BH_SCHED_PARTITION_SYSTEM ==>
+            \at(sched_nonsystem, L2) == \at(sched_nonsystem, L1));
+    // t left its CPU's release queue: unlinked, one entry fewer, not the head.
+    predicate sched_release_removed{L1, L2}(struct sched_thread *t) =
+        \at(t->next, L2) == \null && \at(t->prev, L2) == \null &&
+        \at(sched_cpus[t->cpu].release_count, L2) ==
+            \at(sched_cpus[t->cpu].release_count, L1) - 1 &&
+        \at(sched_cpus[t->cpu].release_head, L2) != t;
+*/
+
 /*@ // A thread on no queue leaves every queue it could be on as it was: its
     // links, the counter, its CPU's release queue and its list in its queue
     // set (each evaluated at L1, as \old would).
@@ -315,19 +334,10 @@ void sched_make_runnable(struct sched_thread *t);
     ensures t->state == SCHED_BLOCKED;
     behavior ready:
       assumes t->state == SCHED_READY;
-      ensures t->next == \null && t->prev == \null;
-      ensures rq_ok(&sched_cpus[t->cpu].rqs[t->queue]);
-      ensures sched_cpus[t->cpu].rqs[t->queue].head[t->prio] != t;
-      ensures sched_cpus[t->cpu].rqs[t->queue].tail[t->prio] != t;
-      ensures t->partition != BH_SCHED_PARTITION_SYSTEM ==>
-              sched_nonsystem == \old(sched_nonsystem) - 1;
-      ensures t->partition == BH_SCHED_PARTITION_SYSTEM ==>
-              sched_nonsystem == \old(sched_nonsystem);
+      ensures sched_ready_removed{Pre, Post}(t);
     behavior throttled:
       assumes t->state == SCHED_THROTTLED;
-      ensures t->next == \null && t->prev == \null;
-      ensures sched_cpus[t->cpu].release_count == \old(sched_cpus[t->cpu].release_count) - 1;
-      ensures sched_cpus[t->cpu].release_head != t;
+      ensures sched_release_removed{Pre, Post}(t);
     behavior unqueued:
       assumes t->state != SCHED_READY && t->state != SCHED_THROTTLED;
       ensures sched_unqueued_kept{Pre, Post}(t);
