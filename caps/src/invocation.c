@@ -58,6 +58,19 @@ static lookup_result_t lookup(cap_t root, uint64_t index, uint64_t depth, unsign
       \forall cte_t *s; cdt_slot(s) ==> \at(*s, L1) == \at(*s, L2);
 */
 
+/* What decoding a CNode invocation is given: the invoked CNode, an extra
+ * capability (when there is one) that is a valid CNode or no CNode, a clean
+ * fault record apart from every capability slot, and the invariants. */
+/*@ predicate cnode_inv_pre{L}(cte_t *invoked, cap_t *extra, integer extra_count,
+                               bh_lookup_fault_t *fault) =
+      \valid_read(invoked) && valid_cnode(invoked->cap) &&
+      (extra_count >= 1 ==> \valid_read(extra) &&
+        (valid_cnode(extra[0]) || cap_type_l(extra[0]) != BH_OBJ_CNODE)) &&
+      \valid(fault) && fault->kind == BH_LOOKUP_NONE &&
+      (\forall cte_t *s; cdt_slot(s) ==> \separated(s, fault)) &&
+      cdt_wf && cspace_closed && cnode_slots_cdt;
+*/
+
 /* Copy a failed lookup's fault record out: the record lies apart from every
  * capability slot, so the slots and the tree invariant are untouched. */
 /*@ requires \valid(fault) && \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
@@ -170,13 +183,8 @@ static bh_error_t decode_pair(uint64_t label, cte_t *dest, const uint64_t *mr, c
  * The fault record is written only when a lookup fails: the capability slots
  * are untouched until the operation runs. */
 /*@ requires inv_cnode(label);
-    requires \valid_read(invoked) && valid_cnode(invoked->cap);
+    requires cnode_inv_pre(invoked, extra, extra_count, fault);
     requires \valid_read(mr + (0 .. inv_need(label) - 1));
-    requires extra_count >= 1 ==> \valid_read(extra) &&
-      (valid_cnode(extra[0]) || cap_type_l(extra[0]) != BH_OBJ_CNODE);
-    requires \valid(fault) && fault->kind == BH_LOOKUP_NONE;
-    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
-    requires cdt_wf && cspace_closed && cnode_slots_cdt;
     assigns *fault, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
     ensures cdt_wf;
     ensures d_fail: fault->kind != BH_LOOKUP_NONE ==>
@@ -222,13 +230,8 @@ static bh_error_t decode_args(cte_t *invoked, uint64_t label, const uint64_t *mr
 /* CNode invocations: the label and the message length, then decode_args.
  * What a decoded invocation does is decode_args' contract; its callers are not
  * proved, so it is not restated here. */
-/*@ requires \valid_read(invoked) && valid_cnode(invoked->cap);
+/*@ requires cnode_inv_pre(invoked, extra, extra_count, fault);
     requires \valid_read(mr + (0 .. mr_count - 1));
-    requires extra_count >= 1 ==> \valid_read(extra) &&
-      (valid_cnode(extra[0]) || cap_type_l(extra[0]) != BH_OBJ_CNODE);
-    requires \valid(fault) && fault->kind == BH_LOOKUP_NONE;
-    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, fault);
-    requires cdt_wf && cspace_closed && cnode_slots_cdt;
     assigns *fault, { *s | cte_t *s; cdt_slot(s) }, bh_kobj_state;
     ensures cdt_wf;
     behavior bad_label:
