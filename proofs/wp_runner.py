@@ -201,7 +201,8 @@ def main():
     root, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     os.makedirs(out, exist_ok=True)
     here = os.path.dirname(os.path.abspath(__file__))
-    list_file = sys.argv[3] if len(sys.argv) == 4 else os.path.join(here, "core-paths.txt")
+    default_list = os.path.join(here, "core-paths.txt")
+    list_file = os.path.abspath(sys.argv[3]) if len(sys.argv) == 4 else default_list
     entries = read_list(list_file)
     settings, pass_settings, per_file_settings = read_settings(os.path.join(here, "wp-settings.txt"))
     repo = os.path.dirname(here)
@@ -346,6 +347,8 @@ def main():
     all_axioms = set()
     listed_lemmas = set()
     hypotheses = set()
+    checked_files = set()  # files whose Frama-C runs succeeded
+    listed_pairs = {(f, fn) for f, fn in entries}
     for pl, (rc, dt, bad, j2, lem) in zip(planned, outcomes):
         f, listed, defs, json_path, printed, log_path = pl[:6]
         present, lemmas = pl[8], pl[10]
@@ -358,6 +361,7 @@ def main():
         ):
             failures.append(f"{f}: frama-c failed (exit {rc or lem[0]}), see {log_path}")
             continue
+        checked_files.add(f)
         results = {}
         if present:
             with open(json_path) as jf:
@@ -444,12 +448,32 @@ def main():
             if not unproved:
                 proved_functions.add((f, fn))
 
-    reviewed = read_reviewed(os.path.join(here, "wp-hypotheses.txt"))
+    # The reviewed list (BH_WP_HYPOTHESES: another one, for the self-test).
+    reviewed_path = os.environ.get("BH_WP_HYPOTHESES") or os.path.join(here, "wp-hypotheses.txt")
+    reviewed = read_reviewed(reviewed_path)
+    reviewed_name = os.path.relpath(reviewed_path, repo)
     for f, fn in sorted({(f, fn) for f, fn, _ in hypotheses} - set(reviewed)):
         failures.append(
             f"{f}: {fn}: WP assumes memory-model hypotheses (listed below): check that they hold "
             "at every call and list the function in proofs/wp-hypotheses.txt with the reason"
         )
+    # A reviewed line must keep meaning something: a function of this run
+    # that has no hypothesis any more (or, on the full list, is not listed
+    # at all) would let a later, different hypothesis pass unreviewed.
+    with_hyp = {(f, fn) for f, fn, _ in hypotheses}
+    for f, fn in sorted(reviewed):
+        if f not in checked_files:
+            if list_file == default_list and f not in files:
+                failures.append(f"{reviewed_name}: {f} {fn}: the file is not on the list: remove the line")
+            continue
+        if (f, fn) in listed_pairs:
+            if (f, fn) not in with_hyp:
+                failures.append(
+                    f"{reviewed_name}: {f} {fn}: WP assumes no memory-model hypothesis for it "
+                    "any more: remove the line"
+                )
+        elif list_file == default_list:
+            failures.append(f"{reviewed_name}: {f} {fn}: not a listed function: remove the line")
 
     # Coverage of the portable core: functions and lines whose contracts are
     # fully proved, over every function defined in CORE_GROUPS.
@@ -512,7 +536,7 @@ def main():
     # never takes to be apart from every pointer argument, and says so only
     # in a warning: those hypotheses are preconditions nobody wrote.
     lines.append(
-        "assumed memory-model hypotheses (reviewed in proofs/wp-hypotheses.txt): "
+        f"assumed memory-model hypotheses (reviewed in {reviewed_name}): "
         + ("none" if not hypotheses else "")
     )
     for f, fn, hyp in sorted(hypotheses):

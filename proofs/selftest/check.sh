@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Self-test of proofs/run-wp.sh: runs it on the fixture in a clean environment
 # (empty HOME, no ~/.why3.conf) and checks that it fails for exactly the right
-# reasons (a recursive function and an unreviewed memory-model hypothesis among them), that the provable function is proved by a prover in the first pass,
+# reasons (a recursive function, an unreviewed memory-model hypothesis and a stale
+# reviewed line among them), that the provable function is proved by a prover in the first pass,
 # that a goal only Z3 proves is proved in the second pass, that lemmas are
 # proved or reported, and that axioms are reported as assumed.
 set -euo pipefail
@@ -10,7 +11,7 @@ out="${1:?usage: check.sh <output-dir>}"
 rm -rf "$out"
 mkdir -p "$out/home"
 set +e
-env -i PATH="$PATH" HOME="$out/home" "$here/../run-wp.sh" "$here" "$out/run" "$here/list.txt" \
+env -i PATH="$PATH" HOME="$out/home" BH_WP_HYPOTHESES="$here/wp-hypotheses.txt" "$here/../run-wp.sh" "$here" "$out/run" "$here/list.txt" \
     >"$out/output.txt" 2>&1
 rc=$?
 set -e
@@ -40,6 +41,8 @@ grep -q 'src/fixture.c: hypothesis: WP assumes memory-model hypotheses' "$out/ou
     fail "unreviewed memory-model hypothesis not reported"
 grep -qF '  src/fixture.c: hypothesis: \separated(p, (uint32_t *)fixture_counter + (..))' "$out/output.txt" ||
     fail "memory-model hypothesis not listed"
+grep -q 'proofs/selftest/wp-hypotheses.txt: src/fixture.c good: WP assumes no memory-model hypothesis' "$out/output.txt" ||
+    fail "stale reviewed hypothesis line not reported"
 grep -Eq '^  lemma fixture_lemma: ([0-9]+)/\1 goals \((Z3|CVC4)' "$out/output.txt" ||
     fail "listed lemma not proved by an SMT prover"
 grep -q 'src/fixture_lemma.c: lemma fixture_false not proved' "$out/output.txt" ||
