@@ -474,7 +474,190 @@ static uint64_t transfer_caps(const struct tcb *snd, const struct bh_ipc_buffer 
     return done;
 }
 
-/* Delivers snd's message (or its pending fault message) to rcv. */
+/* acc with an n-bit field f appended below it (acc * 2^n + f): the steps of
+ * recv_info, apart so that its goals see the fields, not one flattened sum. */
+/*@ requires acc < 0x10000000000000 && f < 8;
+    assigns \nothing;
+    ensures \result == acc * 8 + f && \result / 8 == acc && \result % 8 == f;
+    ensures \result < 0x80000000000000; */
+static uint64_t push3(uint64_t acc, uint64_t f)
+{
+    return acc * 8u + f;
+}
+
+/*@ requires acc < 0x80000000000000 && f < 4;
+    assigns \nothing;
+    ensures \result == acc * 4 + f && \result / 4 == acc && \result % 4 == f;
+    ensures \result < 0x200000000000000; */
+static uint64_t push2(uint64_t acc, uint64_t f)
+{
+    return acc * 4u + f;
+}
+
+/*@ requires acc < 0x200000000000000 && f < 128;
+    assigns \nothing;
+    ensures \result == acc * 128 + f && \result / 128 == acc && \result % 128 == f;
+    ensures \result / 4096 == acc / 32; */
+static uint64_t push7(uint64_t acc, uint64_t f)
+{
+    return acc * 128u + f;
+}
+
+/* The received message info: label, capabilities moved, words copied and
+ * which capabilities arrived as badges, each field masked to its width (the
+ * bits of bh_msginfo(label, caps, len) | unwrapped << 9). */
+/*@ assigns \nothing;
+    ensures \result / 4096 == label % 0x10000000000000;
+    ensures (\result / 128) % 4 == caps % 4;
+    ensures \result % 128 == len % 128; */
+static uint64_t recv_info(uint64_t label, uint64_t caps, uint64_t len, uint64_t unwrapped)
+{
+    uint64_t l = label % 0x10000000000000u; /* bits 63..12 */
+    uint64_t q9 = push3(l, unwrapped % 8u); /* bits 11..9 */
+    uint64_t q7 = push2(q9, caps % 4u);     /* bits 8..7 */
+    /*@ assert q7 / 32 == l; */
+    return push7(q7, len % 128u); /* bits 6..0 */
+}
+
+/* Capability slots are apart from the words a message writes (the
+ * receiver's registers and IPC buffer): copy_mrs and copy_fault_msg as seen
+ * from the derivation tree and the capability spaces, which stay as they
+ * were. Their own goals in a small context: in transfer's they time out.
+ * The slot frame is over valid slots (cdt_at): the callees' assigns name
+ * rb->mr even when rb is NULL, and nothing keeps an invalid slot pointer
+ * apart from that. */
+/*@ requires \valid_read(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires sb == \null || (\valid_read(sb) && \separated(sb, rcv));
+    requires rb == \null || (\valid(rb) && \separated(rb, snd, rcv));
+    requires len <= BH_MSG_MAX;
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, &rcv->regs);
+    requires rb == \null || \forall cte_t *s; cdt_slot(s) ==> \separated(s, rb);
+    assigns rcv->regs.x[2 .. 7], rb->mr[BH_MSG_REGS .. len - 1];
+    ensures \forall cte_t *s; cdt_at(s) ==> *s == \old(*s);
+    ensures cdt_wf;
+    ensures cspace_closed; */
+static void copy_words(const struct tcb *snd, const struct bh_ipc_buffer *sb, struct tcb *rcv,
+                       struct bh_ipc_buffer *rb, uint64_t len)
+{
+    copy_mrs(snd, sb, rcv, rb, len);
+}
+
+/*@ requires \valid_read(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires rb == \null || (\valid(rb) && \separated(rb, snd, rcv));
+    requires snd->fault_len <= TCB_FAULT_MSG_MAX;
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, &rcv->regs);
+    requires rb == \null || \forall cte_t *s; cdt_slot(s) ==> \separated(s, rb);
+    assigns rcv->regs.x[2 .. 7], rb->mr[BH_MSG_REGS .. TCB_FAULT_MSG_MAX - 1];
+    ensures \result <= TCB_FAULT_MSG_MAX;
+    ensures \forall cte_t *s; cdt_at(s) ==> *s == \old(*s);
+    ensures cdt_wf;
+    ensures cspace_closed; */
+static uint64_t copy_fault_words(const struct tcb *snd, struct tcb *rcv, struct bh_ipc_buffer *rb)
+{
+    return copy_fault_msg(snd, rcv, rb);
+}
+
+/*
+ * The words of a normal message and, with the grant right, its
+ * capabilities: returns the words copied (never more than the sender's
+ * length); *caps and *unwrapped say what transfer_caps moved. Without the
+ * grant right no capability slot changes and neither is written.
+ */
+/*@ requires \valid_read(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires sb == \null || (\valid_read(sb) && \separated(sb, rcv));
+    requires rb == \null || (\valid(rb) && \separated(rb, snd, rcv));
+    requires rb == \null || \forall cte_t *s; cdt_slot(s) ==> \separated(s, rb);
+    requires \valid(caps) && \valid(unwrapped) && \separated(caps, unwrapped, rcv);
+    requires rb == \null || \separated(rb, caps, unwrapped);
+    requires \forall cte_t *s; cdt_slot(s) ==>
+               \separated(s, caps) && \separated(s, unwrapped) && \separated(s, &rcv->regs);
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires valid_cnode(snd->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(snd->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires valid_cnode(rcv->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(rcv->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    assigns rcv->regs.x[2 .. 7], rb->mr[BH_MSG_REGS .. BH_MSG_MAX - 1],
+            rb->caps[0 .. BH_MSG_MAX_CAPS - 1], *caps, *unwrapped, { *s | cte_t *s; cdt_slot(s) };
+    ensures \result <= (\old(snd->regs.x[1]) & 0x7f) && \result <= BH_MSG_MAX;
+    ensures cdt_wf && cspace_closed;
+    ensures (\old(snd->ipc_flags) & IPC_GRANT) == 0 ==>
+            *caps == \old(*caps) && *unwrapped == \old(*unwrapped) &&
+            \forall cte_t *s; cdt_at(s) ==> *s == \old(*s); */
+static uint64_t transfer_msg(const struct tcb *snd, const struct bh_ipc_buffer *sb, struct tcb *rcv,
+                             struct bh_ipc_buffer *rb, const struct endpoint *ep, uint64_t *caps,
+                             uint64_t *unwrapped)
+{
+    uint64_t mi = snd->regs.x[1];
+    uint64_t len = msg_words(bh_msginfo_length(mi), sb != NULL && rb != NULL);
+    copy_words(snd, sb, rcv, rb, len);
+    /* The grant right is checked before any capability moves. */
+    uint64_t ncaps = caps_granted(snd->ipc_flags, mi);
+    if (ncaps == 0) {
+        return len; /* *caps and *unwrapped stay 0 (the caller's) */
+    }
+    uint64_t moved =
+        transfer_caps(snd, sb, rcv, rb, ep != NULL, ipc_endpoint_pa(ep), ncaps, unwrapped);
+    put_word(caps, moved);
+    return len;
+}
+
+/* The receiver's result registers: x0 = BH_OK, x1 the message info, x8 the
+ * badge. Registers are apart from every capability slot: the derivation tree,
+ * the capability spaces and every slot stay as they were. */
+/*@ requires \valid(r) && cnode_slots_cdt;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, r);
+    assigns r->x[0], r->x[1], r->x[8];
+    ensures r->x[0] == BH_OK && r->x[1] == info && r->x[8] == badge;
+    ensures \old(cdt_wf) ==> cdt_wf;
+    ensures \old(cspace_closed) ==> cspace_closed;
+    ensures \forall cte_t *s; cdt_at(s) ==> *s == \old(*s); */
+static void put_result(struct arch_regs *r, uint64_t info, uint64_t badge)
+{
+    r->x[0] = BH_OK;
+    r->x[1] = info;
+    r->x[8] = badge;
+}
+
+/* t's IPC buffer, when it has one, is in RAM and apart from u (the other
+ * party of a transfer): what tcb_ipc_buffer's contract needs to make it a
+ * valid buffer apart from both threads and from every capability slot. */
+/*@ predicate ipcbuf_apart{L}(struct tcb *t, struct tcb *u) =
+      cap_null_l(t->slot[TCB_SLOT_IPCBUF].cap) ||
+      (ipcbuf_ram_l(t) && \separated(ipcbuf_l(t), u));
+*/
+
+/*
+ * One message from snd to rcv. The receiver gets x0 = BH_OK, in x1 the
+ * message info (the label, the capabilities that went, the words copied: never
+ * more than the sender's length) and in x8 the badge. Capabilities move only
+ * when the sender's flags carry the grant right, and never with a fault
+ * message; the derivation tree and the capability spaces stay well formed.
+ */
+/*@ requires \valid(snd) && \valid(rcv) && \separated(snd, rcv);
+    requires snd->fault_len <= TCB_FAULT_MSG_MAX;
+    requires ipcbuf_apart(snd, rcv) && ipcbuf_apart(rcv, snd);
+    requires cdt_wf && cspace_closed && cnode_slots_cdt;
+    requires valid_cnode(snd->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(snd->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires valid_cnode(rcv->slot[TCB_SLOT_CSPACE].cap) ||
+             cap_type_l(rcv->slot[TCB_SLOT_CSPACE].cap) != BH_OBJ_CNODE;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, &rcv->regs);
+    assigns rcv->regs.x[0 .. 8], ipcbuf_l(rcv)->mr[BH_MSG_REGS .. BH_MSG_MAX - 1],
+            ipcbuf_l(rcv)->caps[0 .. BH_MSG_MAX_CAPS - 1], { *s | cte_t *s; cdt_slot(s) };
+    ensures rcv->regs.x[0] == BH_OK && rcv->regs.x[8] == badge;
+    ensures cdt_wf && cspace_closed;
+    ensures (\old(snd->ipc_flags) & IPC_FAULT) != 0 ==>
+            rcv->regs.x[1] / 4096 == \old(snd->fault_label) % 0x10000000000000;
+    ensures (\old(snd->ipc_flags) & IPC_FAULT) == 0 ==>
+            rcv->regs.x[1] / 4096 == (\old(snd->regs.x[1]) >> 12) % 0x10000000000000 &&
+            rcv->regs.x[1] % 128 <= (\old(snd->regs.x[1]) & 0x7f);
+    ensures (\old(snd->ipc_flags) & IPC_FAULT) != 0 || (\old(snd->ipc_flags) & IPC_GRANT) == 0 ==>
+            (rcv->regs.x[1] / 128) % 4 == 0;
+    ensures (\old(snd->ipc_flags) & IPC_FAULT) != 0 || (\old(snd->ipc_flags) & IPC_GRANT) == 0 ==>
+            \forall cte_t *s; cdt_at(s) ==> *s == \old(*s);
+*/
 static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const struct endpoint *ep)
 {
     struct bh_ipc_buffer *sb = tcb_ipc_buffer(snd);
@@ -485,21 +668,12 @@ static void transfer(struct tcb *snd, struct tcb *rcv, uint64_t badge, const str
     uint64_t unwrapped = 0;
     if ((snd->ipc_flags & IPC_FAULT) != 0) {
         label = snd->fault_label;
-        len = copy_fault_msg(snd, rcv, rb);
+        len = copy_fault_words(snd, rcv, rb);
     } else {
-        uint64_t mi = snd->regs.x[1];
-        label = bh_msginfo_label(mi);
-        len = msg_words(bh_msginfo_length(mi), sb != NULL && rb != NULL);
-        copy_mrs(snd, sb, rcv, rb, len);
-        /* The grant right is checked before any capability moves. */
-        uint64_t ncaps = caps_granted(snd->ipc_flags, mi);
-        if (ncaps > 0) {
-            caps = transfer_caps(snd, sb, rcv, rb, ep != NULL, kva_to_pa(ep), ncaps, &unwrapped);
-        }
+        label = bh_msginfo_label(snd->regs.x[1]);
+        len = transfer_msg(snd, sb, rcv, rb, ep, &caps, &unwrapped);
     }
-    rcv->regs.x[0] = BH_OK;
-    rcv->regs.x[1] = bh_msginfo(label, caps, len) | (unwrapped << 9);
-    rcv->regs.x[8] = badge;
+    put_result(&rcv->regs, recv_info(label, caps, len, unwrapped), badge);
 }
 
 /* ---- endpoints ---- */
@@ -689,15 +863,25 @@ void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
  * The notification keeps its TCB as a compressed physical address (TCBs are
  * 2^BH_TCB_SIZE_BITS aligned) because a pointer does not fit its 32 bytes.
  */
+/*@ requires \valid_read(n);
+    assigns \nothing;
+    ensures n->bound == 0 ==> \result == \null;
+    ensures n->bound != 0 ==> \result == bound_tcb_l((struct notification *)n); */
 static struct tcb *ntfn_bound_tcb(const struct notification *n)
 {
     if (n->bound == 0) {
         return NULL;
     }
-    return pa_to_kva(pa_init((uint64_t)(n->bound - 1u) << BH_TCB_SIZE_BITS));
+    uint64_t idx = (uint64_t)n->bound - 1u;
+    /* = idx << BH_TCB_SIZE_BITS (below 2^43), as the product the provers read */
+    return ipc_tcb_at(idx * (1ull << BH_TCB_SIZE_BITS));
 }
 
 /* The receive of t ends with the bits of its bound notification. */
+/*@ requires \valid(t);
+    assigns t->regs.x[0], t->regs.x[1], t->regs.x[8];
+    ensures t->regs.x[0] == BH_OK && t->regs.x[1] == BH_MSG_NOTIFICATION * 4096;
+    ensures t->regs.x[8] == word; */
 static void deliver_bound(struct tcb *t, uint64_t word)
 {
     t->regs.x[0] = BH_OK;
@@ -705,7 +889,24 @@ static void deliver_bound(struct tcb *t, uint64_t word)
     t->regs.x[8] = word;
 }
 
-/* A Recv by t finds its bound notification already signalled. */
+/* A Recv by t finds its bound notification already signalled: the bits go
+ * to t (x8) and the notification is left clear. */
+/*@ requires \valid(t);
+    requires t->bound_ntfn == \null || (\valid(t->bound_ntfn) && \separated(t->bound_ntfn, t));
+    assigns t->bound_ntfn->word, t->bound_ntfn->active, t->regs.x[0], t->regs.x[1],
+            t->regs.x[8];
+    behavior idle:
+      assumes t->bound_ntfn == \null || t->bound_ntfn->active == 0;
+      assigns \nothing;
+      ensures \result == 0;
+    behavior taken:
+      assumes t->bound_ntfn != \null && t->bound_ntfn->active != 0;
+      ensures \result == 1;
+      ensures t->bound_ntfn->word == 0 && t->bound_ntfn->active == 0;
+      ensures t->regs.x[0] == BH_OK && t->regs.x[1] == BH_MSG_NOTIFICATION * 4096;
+      ensures t->regs.x[8] == \old(t->bound_ntfn->word);
+    complete behaviors;
+    disjoint behaviors; */
 static bool bound_ntfn_take(struct tcb *t)
 {
     struct notification *n = t->bound_ntfn;

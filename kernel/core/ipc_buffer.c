@@ -1,9 +1,11 @@
 /*
- * A thread's IPC buffer as the kernel sees it: the one place the IPC code
- * turns the buffer frame's physical address into a pointer (pa_to_kva, the
- * identity phys mapping). Not proved: WP cannot follow an integer-to-pointer
- * cast, so the contract of tcb_ipc_buffer (kernel/ipc.h) is an assumption of
- * the proofs that call it (docs/PROOFS.md).
+ * A thread's IPC buffer as the kernel sees it, an endpoint's physical
+ * address and the TCB at a physical address: the one place the IPC code
+ * converts between physical addresses and pointers (pa_to_kva/kva_to_pa, the
+ * identity phys mapping). Not proved: WP cannot follow an integer/pointer
+ * cast, so the contracts of tcb_ipc_buffer, ipc_endpoint_pa and ipc_tcb_at
+ * (kernel/ipc.h) are assumptions of the proofs that call them
+ * (docs/PROOFS.md).
  */
 #include <kernel/ipc.h>
 
@@ -17,4 +19,14 @@ struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
     }
     uint64_t off = t->ipcbuf_va & (BH_PAGE_SIZE - 1u);
     return (struct bh_ipc_buffer *)((char *)pa_to_kva(cap_obj(f)) + off);
+}
+
+paddr_t ipc_endpoint_pa(const struct endpoint *ep)
+{
+    return kva_to_pa(ep);
+}
+
+struct tcb *ipc_tcb_at(uint64_t pa)
+{
+    return pa_to_kva(pa_init(pa));
 }

@@ -45,7 +45,41 @@ bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsign
  * does nothing; ipc_tcb_unbind is for the TCB's destruction.
  */
 bh_error_t ntfn_bind(struct notification *n, struct tcb *t);
+
+/*
+ * The TCB at physical address pa (pa_to_kva; defined in ipc_buffer.c, not
+ * proved: an assumption that it writes nothing and names kva_tcb(pa),
+ * uninterpreted as kva_ipc_buffer below). bound_tcb_l(n) is the TCB that the
+ * notification n is bound to, from its compressed address (when n->bound is
+ * not 0: (physical address >> BH_TCB_SIZE_BITS) + 1).
+ */
+/*@ axiomatic TcbView {
+      logic struct tcb *kva_tcb(integer pa);
+    }
+    logic struct tcb *bound_tcb_l{L}(struct notification *n) =
+      kva_tcb((n->bound - 1) * 2048);
+*/
+/*@ assigns \nothing;
+    ensures \result == kva_tcb(pa); */
+struct tcb *ipc_tcb_at(uint64_t pa);
+
+/* Unbinding: the bound TCB, if any, forgets the notification, which is left
+ * unbound. */
+/*@ requires \valid(n);
+    requires n->bound != 0 ==> \valid(bound_tcb_l(n)) && \separated(bound_tcb_l(n), n);
+    assigns n->bound, bound_tcb_l(n)->bound_ntfn;
+    ensures n->bound == 0;
+    ensures \old(n->bound) != 0 ==> \old(bound_tcb_l(n))->bound_ntfn == \null; */
 void ntfn_unbind(struct notification *n);
+/* A bound TCB (the binding mutual: its notification names it) ends up
+ * unbound, and so does its notification. */
+/*@ requires \valid(t);
+    requires t->bound_ntfn != \null ==>
+             \valid(t->bound_ntfn) && \separated(t->bound_ntfn, t) &&
+             t->bound_ntfn->bound != 0 && bound_tcb_l(t->bound_ntfn) == t;
+    assigns t->bound_ntfn, t->bound_ntfn->bound;
+    ensures t->bound_ntfn == \null;
+    ensures \old(t->bound_ntfn) != \null ==> \old(t->bound_ntfn)->bound == 0; */
 void ipc_tcb_unbind(struct tcb *t);
 
 /* Takes t out of whatever it is blocked on and breaks its reply links
@@ -88,5 +122,11 @@ void tcb_stop(struct tcb *t, uint64_t status);
     ensures \result != \null && ipcbuf_ram_l(t) ==>
       \forall cte_t *s; cdt_slot(s) ==> \separated(\result, s); */
 struct bh_ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
+
+/* The physical address of the endpoint ep (kva_to_pa; defined in
+ * ipc_buffer.c, not proved: an assumption that only says it reads nothing
+ * and writes nothing). Capabilities name endpoints by that address. */
+/*@ assigns \nothing; */
+paddr_t ipc_endpoint_pa(const struct endpoint *ep);
 
 #endif
