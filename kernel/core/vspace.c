@@ -371,17 +371,16 @@ bh_error_t vspace_map_frame(struct address_space *as, cte_t *frame, uint64_t va,
                                  missing_level);
 }
 
-/* The mapped flag, bit 15 of w0: cap_is_mapped stated arithmetically (that
- * accessor in caps/cap.h has no contract). */
+/* The mapped flag, bit 15 of w0 (cap_is_mapped). */
 /*@ assigns \nothing;
     ensures \result <==> cap_mapped_l(c) == 1; */
 static bool is_mapped(cap_t c)
 {
-    return c.w0 / 32768u % 2u != 0u; /* = cap_is_mapped(c) */
+    return cap_is_mapped(c);
 }
 
-/* cap_set_mapping(c, id, va_init(at)) as sums of disjoint fields (that
- * accessor has no contract): the mapped flag set, w1 = id | (at >> 12) << 16. */
+/* The record of a mapping at `at`: the mapped flag set, w1 = id | (at >> 12) << 16
+ * (cap_set_mapping). */
 /*@ requires at < 0x1000000000000000;
     assigns \nothing;
     ensures \result.w0 % 32768 == c.w0 % 32768 && cap_mapped_l(\result) == 1 &&
@@ -389,10 +388,7 @@ static bool is_mapped(cap_t c)
     ensures \result.w1 == id + at / 4096 * 65536; */
 static cap_t record_mapping(cap_t c, uint16_t id, uint64_t at)
 {
-    cap_t r = c;
-    r.w0 = c.w0 / 65536u * 65536u + 32768u + c.w0 % 32768u;
-    r.w1 = (uint64_t)id + at / 4096u % 0x1000000000000u * 65536u;
-    return r;
+    return cap_set_mapping(c, id, va_init(at));
 }
 
 /*@ logic integer pt_at_l(integer va, integer level) =
@@ -490,8 +486,45 @@ bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, un
     return BH_OK;
 }
 
+/*@ // The live address space a mapping id names (live_owner), or null.
+    logic struct address_space *live_l{L}(integer id) =
+      id % 256 != 0 && owner[id % 256] != \null && generation[id % 256] == id / 256 ?
+        owner[id % 256] : (struct address_space *)\null;
+    // What unmapping through a mapping id needs: a live owner's tree is well
+    // formed.
+    predicate unmap_ok{L}(integer id) =
+      live_l(id) != \null ==> \valid(live_l(id)) && s2_root_ok(&live_l(id)->root);
+    // The leaf entry that maps va in the tree of r (s2_unmap_pa's).
+    logic s2_desc_t *leaf_at_l{L}(s2_root_t *r, integer va) =
+      s2_walk_l(r, va, s2_leaf_level_l(r, va)) + s2_idx_l(va, s2_leaf_level_l(r, va));
+    // From L1 to L2 the leaf for va was cleared if it mapped obj, else kept;
+    // the tree is well formed at L2.
+    predicate leaf_unmapped{L1, L2}(s2_root_t *r, integer va, integer obj) =
+      \let lv = s2_leaf_level_l{L1}(r, va);
+      \let p = leaf_at_l{L1}(r, va);
+      (va < 0x10000000000 && lv != 0 && s2_leaf_oa_l(\at(*p, L1), lv) == obj ?
+         \at(*p, L2) == 0 : \at(*p, L2) == \at(*p, L1)) &&
+      s2_root_ok{L2}(r);
+    // A PageTable capability records the table's level in bit 12 of the
+    // address (pt_record_addr).
+    logic integer pt_level_l(integer va) = (va / 4096) % 2 == 1 ? 3 : 2;
+    logic integer pt_va_l(integer va) = va - (va / 4096) % 2 * 4096;
+    // The entry one level up that links the level-lv table for va.
+    logic s2_desc_t *link_at_l{L}(s2_root_t *r, integer va, integer lv) =
+      s2_walk_l(r, va, lv - 1) + s2_idx_l(va, lv - 1);
+    // From L1 to L2 the link for the PageTable recorded as va was cleared if
+    // it linked the table at obj, else kept; the tree is well formed at L2.
+    predicate table_unlinked{L1, L2}(s2_root_t *r, integer va, integer obj) =
+      \let lv = pt_level_l(va);
+      \let a = pt_va_l(va);
+      \let p = link_at_l{L1}(r, a, lv);
+      (a < 0x10000000000 && s2_walk_ok{L1}(r, a, lv - 1) && s2_is_table_l(\at(*p, L1)) &&
+       s2_table_oa(\at(*p, L1)) == obj ? \at(*p, L2) == 0 : \at(*p, L2) == \at(*p, L1)) &&
+      s2_root_ok{L2}(r); */
+
 /* The live address space a mapping id refers to, or NULL if it is stale. */
 /*@ assigns \nothing;
+    ensures \result == live_l(id);
     ensures \result == \null || \result == owner[id % 256];
     ensures \result != \null <==>
             id % 256 != 0 && owner[id % 256] != \null && generation[id % 256] == id / 256; */
@@ -505,28 +538,108 @@ static struct address_space *live_owner(uint16_t id)
     return owner[vmid];
 }
 
-void vspace_unmap_object(bh_objtype_t type, paddr_t obj, uint16_t id, vaddr_t va)
+/* A Frame capability's recorded mapping (id, va): the leaf at va in the live
+ * owner's tree, removed only if it still maps the frame at obj. */
+/*@ requires unmap_ok(id);
+    assigns *leaf_at_l{Pre}(&live_l{Pre}(id)->root, va);
+    ensures live_l{Pre}(id) != \null ==> leaf_unmapped{Pre, Post}(&live_l{Pre}(id)->root, va, obj.pa); */
+static void unmap_leaf(paddr_t obj, uint16_t id, uint64_t va)
 {
     struct address_space *as = live_owner(id);
     if (as == NULL) {
         return;
     }
     s2_space_t s = {&as->root, as->vmid};
-    if (type == BH_OBJ_PAGE_TABLE) {
-        unsigned level = (va_addr(va) & PT_LEVEL3_TAG) != 0 ? 3u : 2u;
-        paddr_t table = pa_init(0);
-        bh_error_t e = s2_remove_table(&s, ipa_init(va_addr(va) & ~PT_LEVEL3_TAG), level, &table);
-        /* The capability's record and the tree agree, or the kernel has a bug. */
-        BH_ASSERT(e != BH_OK || pa_addr(table) == pa_addr(obj));
-        return;
-    }
-    s2_mapping_t m;
-    if (s2_lookup(&s, ipa_init(va_addr(va)), &m) == BH_OK && pa_addr(m.base_pa) == pa_addr(obj)) {
-        s2_mapping_t old;
-        (void)s2_unmap(&s, m.base, &old);
-    }
+    (void)s2_unmap_pa(&s, ipa_init(va), obj);
 }
 
+/* A PageTable capability's recorded mapping: the table at obj, unlinked only
+ * if the tree still links it where the record says. The record can be stale:
+ * after the table above it was removed and another one installed there, the
+ * place can hold another table (which must stay). */
+/*@ requires unmap_ok(id);
+    assigns *link_at_l{Pre}(&live_l{Pre}(id)->root, pt_va_l(va), pt_level_l(va));
+    ensures live_l{Pre}(id) != \null ==> table_unlinked{Pre, Post}(&live_l{Pre}(id)->root, va, obj.pa); */
+static void unmap_table(paddr_t obj, uint16_t id, uint64_t va)
+{
+    struct address_space *as = live_owner(id);
+    if (as == NULL) {
+        return;
+    }
+    s2_space_t s = {&as->root, as->vmid};
+    uint64_t tag = va / PT_LEVEL3_TAG % 2u; /* = (va & PT_LEVEL3_TAG) != 0 */
+    uint64_t a = va - tag * PT_LEVEL3_TAG;  /* = va & ~PT_LEVEL3_TAG */
+    unsigned level = tag != 0u ? 3u : 2u;
+    /* The entry written is the one the contract names (a hint). */
+    /*@ assert a == pt_va_l(va) && level == pt_level_l(va); */
+    (void)s2_remove_table_pa(&s, ipa_init(a), level, obj);
+}
+
+/* A capability's mapping record, when it goes: the mapping is removed from
+ * the live owner's tree if the tree still holds it, else nothing changes. */
+/*@ requires unmap_ok(id);
+    behavior table:
+      assumes type == BH_OBJ_PAGE_TABLE;
+      assigns *link_at_l{Pre}(&live_l{Pre}(id)->root, pt_va_l(va.va), pt_level_l(va.va));
+      ensures live_l{Pre}(id) != \null ==>
+              table_unlinked{Pre, Post}(&live_l{Pre}(id)->root, va.va, obj.pa);
+    behavior frame:
+      assumes type != BH_OBJ_PAGE_TABLE;
+      assigns *leaf_at_l{Pre}(&live_l{Pre}(id)->root, va.va);
+      ensures live_l{Pre}(id) != \null ==>
+              leaf_unmapped{Pre, Post}(&live_l{Pre}(id)->root, va.va, obj.pa);
+    complete behaviors;
+    disjoint behaviors; */
+void vspace_unmap_object(bh_objtype_t type, paddr_t obj, uint16_t id, vaddr_t va)
+{
+    if (type == BH_OBJ_PAGE_TABLE) {
+        unmap_table(obj, id, va_addr(va));
+        return;
+    }
+    unmap_leaf(obj, id, va_addr(va));
+}
+
+/*@ logic integer rec_id_l(cap_t c) = c.w1 % 65536;
+    logic integer rec_va_l(cap_t c) = c.w1 / 65536 * 4096;
+    // The slot p lies apart from the root and the level-2 tables of r (the
+    // tables whose entries the tree's walks read): a capability slot is never
+    // page-table memory.
+    predicate slot_apart{L}(s2_root_t *r, cte_t *p) =
+      \separated(p, r) &&
+      \forall integer i; 0 <= i < 1024 && s2_is_table_l(r->entry[i]) ==>
+        \separated(p, kva_table(s2_table_oa(r->entry[i])) + (0 .. 511));
+    // What unmapping the frame in slot p needs: the record's live owner (if
+    // any) has a well-formed tree, apart from the slot.
+    predicate unmap_frame_pre{L}(cte_t *p) =
+      \valid(p) && unmap_ok(rec_id_l(p->cap)) &&
+      (live_l(rec_id_l(p->cap)) != \null ==>
+         slot_apart(&live_l(rec_id_l(p->cap))->root, p) &&
+         \separated(p, leaf_at_l(&live_l(rec_id_l(p->cap))->root, rec_va_l(p->cap)))); */
+
+/*
+ * A Frame capability not mapped, or not a Frame: BH_E_INVALID_CAPABILITY or
+ * BH_E_NOT_MAPPED, nothing changes. On BH_OK the mapping it records is gone
+ * (if the live owner's tree still holds it: the leaf at the recorded address,
+ * if it maps the frame, is 0; no other descriptor changed) and the record is
+ * cleared: mapped flag and w1 zero, every other bit kept.
+ */
+/*@ requires unmap_frame_pre(frame);
+    assigns frame->cap, *leaf_at_l{Pre}(&live_l{Pre}(rec_id_l(frame->cap))->root, rec_va_l(frame->cap));
+    ensures !frame_type_l(cap_type_l(\old(frame->cap))) ==> \result == BH_E_INVALID_CAPABILITY;
+    ensures frame_type_l(cap_type_l(\old(frame->cap))) && cap_mapped_l(\old(frame->cap)) == 0 ==>
+            \result == BH_E_NOT_MAPPED;
+    ensures \result == BH_OK <==>
+            frame_type_l(cap_type_l(\old(frame->cap))) && cap_mapped_l(\old(frame->cap)) == 1;
+    ensures \result != BH_OK ==>
+            frame->cap.w0 == \old(frame->cap.w0) && frame->cap.w1 == \old(frame->cap.w1) &&
+            (\let p = leaf_at_l{Pre}(&live_l{Pre}(rec_id_l(\old(frame->cap)))->root,
+                                   rec_va_l(\old(frame->cap)));
+             *p == \at(*p, Pre));
+    ensures \result == BH_OK ==>
+            frame->cap.w0 == \old(frame->cap.w0) - 32768 && frame->cap.w1 == 0;
+    ensures \let as = live_l{Pre}(rec_id_l(\old(frame->cap)));
+      \result == BH_OK && as != \null ==>
+        leaf_unmapped{Pre, Post}(&as->root, rec_va_l(\old(frame->cap)), cap_obj_l(\old(frame->cap))); */
 bh_error_t vspace_unmap_frame(cte_t *frame)
 {
     cap_t f = frame->cap;
@@ -534,10 +647,11 @@ bh_error_t vspace_unmap_frame(cte_t *frame)
     if (t != BH_OBJ_FRAME_4K && t != BH_OBJ_FRAME_2M) {
         return BH_E_INVALID_CAPABILITY;
     }
-    if (!cap_is_mapped(f)) {
+    if (!is_mapped(f)) {
         return BH_E_NOT_MAPPED;
     }
-    vspace_unmap_object(t, cap_obj(f), cap_mapped_vmid(f), cap_mapped_addr(f));
+    /* = vspace_unmap_object(t, ...) for a Frame type */
+    unmap_leaf(cap_obj(f), cap_mapped_vmid(f), va_addr(cap_mapped_addr(f)));
     frame->cap = cap_clear_mapping(f);
     return BH_OK;
 }

@@ -407,6 +407,50 @@ static void test_revoke(void)
     kt_check(bits == 0, "a stopped thread does not run on");
 }
 
+/* ---- 4b. a stale mapping record never unmaps what replaced it ---- */
+
+#define STALE_VA 0x8000000000ull /* a 1 GiB range nothing else maps */
+#define RW       (BH_RIGHT_READ | BH_RIGHT_WRITE)
+
+static void test_stale_records(void)
+{
+    uint64_t l2 = kt_alloc(BH_OBJ_PAGE_TABLE, 0);
+    uint64_t l3 = kt_alloc(BH_OBJ_PAGE_TABLE, 0);
+    uint64_t frame = kt_alloc(BH_OBJ_FRAME_4K, 0);
+    unsigned level = 0;
+    kt_check(bh_as_map_table(VSPACE, l2, STALE_VA, 2) == BH_OK, "map a level-2 table");
+    kt_check(bh_as_map_table(VSPACE, l3, STALE_VA, 3) == BH_OK, "map a level-3 table");
+    kt_check(bh_as_map_frame(VSPACE, frame, STALE_VA, RW, &level) == BH_OK, "map a frame");
+    /* Deleting the level-2 table unlinks what hangs below it: the level-3
+     * table's and the frame's records stay, and go stale once the same
+     * places are filled again. */
+    kt_check(bh_cnode_delete(CNODE, l2) == BH_OK, "delete the level-2 table");
+    uint64_t l2b = kt_alloc(BH_OBJ_PAGE_TABLE, 0);
+    uint64_t l3b = kt_alloc(BH_OBJ_PAGE_TABLE, 0);
+    uint64_t frame2 = kt_alloc(BH_OBJ_FRAME_4K, 0);
+    kt_check(bh_as_map_table(VSPACE, l2b, STALE_VA, 2) == BH_OK, "map a new level-2 table");
+    kt_check(bh_as_map_table(VSPACE, l3b, STALE_VA, 3) == BH_OK, "map a new level-3 table");
+    kt_check(bh_as_map_frame(VSPACE, frame2, STALE_VA, RW, &level) == BH_OK, "map a new frame");
+    *(volatile uint64_t *)STALE_VA = 0x5a5a;
+    /* The stale records name the places the new table and frame fill: they
+     * must leave them alone (a stale table record used to panic the kernel). */
+    bh_error_t eu = bh_frame_unmap(frame);
+    bh_error_t ed = bh_cnode_delete(CNODE, l3);
+    kt_check(eu == BH_OK && ed == BH_OK, "unmap and delete through stale records");
+    bool kept = *(volatile uint64_t *)STALE_VA == 0x5a5a;
+    kt_check(kept, "the new mapping survived");
+    /* The current records do unmap: the frame (it maps again), then its
+     * table (a map then finds the level-3 table missing). */
+    kt_check(bh_frame_unmap(frame2) == BH_OK, "unmap the new frame");
+    kt_check(bh_as_map_frame(VSPACE, frame2, STALE_VA, RW, &level) == BH_OK, "map it again");
+    kt_check(bh_cnode_delete(CNODE, l3b) == BH_OK, "delete the new level-3 table");
+    bh_error_t em = bh_as_map_frame(VSPACE, frame, STALE_VA, RW, &level);
+    kt_check(em == BH_E_LOOKUP_FAILED && level == 3, "the level-3 table is gone");
+    bh_printf("stale-record-test: stale unmap %u, stale delete %u, new mapping kept: %s; "
+              "map after removal: error %u, missing level %u\n",
+              eu, ed, kept ? "yes" : "NO", em, level);
+}
+
 /* ---- 5. long messages, destroyed endpoints, fault restart ---- */
 
 static volatile uint64_t long_sum, long_len, destroyed_err;
@@ -682,6 +726,7 @@ int main(const struct bh_bootinfo *bi)
     test_cap_transfer();
     test_unwrap_and_recv_slots();
     test_revoke();
+    test_stale_records();
     test_messages_and_faults();
     test_ipcbuf_frame();
     test_budget();

@@ -185,8 +185,10 @@ uint64_t s2_vttbr(const s2_space_t *s)
  * s2_remove_table (tpa 0: no table), in their documented order: a decision
  * that assigns nothing keeps the callers' early returns out of their goals. */
 /*@ assigns \nothing;
-    ensures \result == BH_OK ==>
-      2 <= level <= 3 && a < 0x10000000000 && tpa < 0x1000000000000 && tpa % 4096 == 0; */
+    ensures \result == BH_OK <==>
+      2 <= level <= 3 && a < 0x10000000000 && tpa < 0x1000000000000 && tpa % 4096 == 0;
+    ensures \result == BH_OK || \result == BH_E_INVALID_ARGUMENT || \result == BH_E_RANGE ||
+            (\result == BH_E_ALIGNMENT && tpa % 4096 != 0); */
 static bh_error_t table_args(unsigned level, uint64_t a, uint64_t tpa)
 {
     if (level < S2_START_LEVEL + 1u || level > S2_LAST_LEVEL) {
@@ -408,5 +410,57 @@ bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out)
         return err;
     }
     fill_mapping(t[s2_index(ipa, level)], level, a, out);
+    return BH_OK;
+}
+
+bh_error_t s2_unmap_pa(s2_space_t *s, ipaddr_t ipa, paddr_t pa)
+{
+    BH_ASSERT(s != NULL && s->root != NULL);
+    uint64_t a = ipa_addr(ipa);
+    if (a >= S2_IPA_LIMIT) {
+        return BH_E_RANGE;
+    }
+    s2_desc_t *t = NULL;
+    unsigned level = 0u;
+    bh_error_t err = find_leaf(s, a, &t, &level);
+    if (err != BH_OK) {
+        return err;
+    }
+    size_t idx = s2_index(ipa, level);
+    if (pa_addr(s2_desc_oa(t[idx], level)) != pa_addr(pa)) {
+        return BH_E_NOT_MAPPED; /* the leaf maps other memory: not this mapping */
+    }
+    (void)clear_entry(s->root, t, entries_at(level), idx);
+    /* Break: the cleared entry must be visible before the TLBs are cleaned. */
+    arch_s2_table_write_barrier();
+    arch_s2_tlb_invalidate_ipa(s->vmid, ipa_init(a - a % leaf_size(level)), level);
+    return BH_OK;
+}
+
+bh_error_t s2_remove_table_pa(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t table_pa)
+{
+    BH_ASSERT(s != NULL && s->root != NULL);
+    uint64_t a = ipa_addr(ipa);
+    bh_error_t err = table_args(level, a, 0u);
+    if (err != BH_OK) {
+        return err;
+    }
+    s2_desc_t *parent = NULL;
+    unsigned stop = 0u;
+    if (walk(s, a, level - 1u, &parent, &stop) != BH_OK) {
+        return BH_E_NOT_MAPPED;
+    }
+    size_t idx = s2_index(ipa, level - 1u);
+    s2_desc_t d = parent[idx];
+    if (!s2_desc_is_table(d, level - 1u) ||
+        pa_addr(s2_desc_oa(d, S2_LAST_LEVEL)) != pa_addr(table_pa)) {
+        return BH_E_NOT_MAPPED; /* no table, or another one: not this mapping */
+    }
+    /* The one entry written, named before the store (for the assigns goal). */
+    /*@ assert parent + idx == s2_walk_l{Pre}(s->root, a, level - 1) + s2_idx_l(a, level - 1); */
+    (void)clear_entry(s->root, parent, entries_at(level - 1u), idx);
+    arch_s2_table_write_barrier();
+    /* Walk caches and every leaf below the table may be cached: drop them all. */
+    arch_s2_tlb_invalidate_vmid(s->vmid);
     return BH_OK;
 }

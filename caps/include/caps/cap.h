@@ -291,29 +291,40 @@ static inline cap_t cap_cnode_set_guard(cap_t c, uint64_t guard, uint32_t guard_
 }
 
 /* Frame, PageTable: where the object is mapped, so deletion can unmap it. */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result <==> cap_mapped_l(c) == 1; */
 static inline bool cap_is_mapped(cap_t c)
 {
-    return (c.w0 & CAP_FLAG_MAPPED) != 0u;
+    return c.w0 / 32768u % 2u != 0u; /* = (w0 & CAP_FLAG_MAPPED) != 0 */
 }
 
-/*@ assigns \nothing; */
+/* The mapping id: bits [15:0] of w1. */
+/*@ assigns \nothing;
+    ensures \result == c.w1 % 65536; */
 static inline uint16_t cap_mapped_vmid(cap_t c)
 {
-    return (uint16_t)(c.w1 & 0xffffu);
+    return (uint16_t)(c.w1 % 65536u); /* = w1 & 0xffff */
 }
 
-/*@ assigns \nothing; */
+/* The mapped address: bits [63:16] of w1, times 4096. */
+/*@ assigns \nothing;
+    ensures \result.va == c.w1 / 65536 * 4096; */
 static inline vaddr_t cap_mapped_addr(cap_t c)
 {
-    return va_init((c.w1 >> 16) << 12);
+    vaddr_t v;
+    v.va = c.w1 / 65536u * 4096u; /* = (w1 >> 16) << 12 */
+    return v;
 }
 
-/*@ assigns \nothing; */
+/* Sets the mapped flag (bit 15 of w0) and the mapping: w1 = vmid | (va >> 12) << 16. */
+/*@ assigns \nothing;
+    ensures \result.w0 % 32768 == c.w0 % 32768 && cap_mapped_l(\result) == 1 &&
+            \result.w0 / 65536 == c.w0 / 65536;
+    ensures \result.w1 == vmid + va.va / 4096 % 0x1000000000000 * 65536; */
 static inline cap_t cap_set_mapping(cap_t c, uint16_t vmid, vaddr_t va)
 {
-    c.w0 |= CAP_FLAG_MAPPED;
-    c.w1 = (uint64_t)vmid | ((va_addr(va) >> 12) << 16);
+    c.w0 = c.w0 / 65536u * 65536u + 32768u + c.w0 % 32768u; /* = w0 | CAP_FLAG_MAPPED */
+    c.w1 = (uint64_t)vmid + va_addr(va) / 4096u % 0x1000000000000u * 65536u;
     return c;
 }
 

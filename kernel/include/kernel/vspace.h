@@ -45,10 +45,12 @@ bh_error_t vspace_map_frame_attr(struct address_space *as, cte_t *frame, uint64_
                                  uint32_t rights, bool device, bool guest, uint64_t *missing_level);
 /* Installs the PageTable in *pt at va for the given level (2 or 3). */
 bh_error_t vspace_map_table(struct address_space *as, cte_t *pt, uint64_t va, unsigned level);
-/* Unmaps the frame the capability in *frame says it is mapped through. */
+/* Unmaps the frame the capability in *frame says it is mapped through (if the
+ * tree still maps it there: a record can be stale) and clears the record. */
 bh_error_t vspace_unmap_frame(cte_t *frame);
 
-/* Finalisation hooks (called through caps/finalise.h). */
+/* Finalisation hooks (called through caps/finalise.h). vspace_unmap_object
+ * removes a recorded mapping only where the tree still holds the object. */
 void vspace_unmap_object(bh_objtype_t type, paddr_t obj, uint16_t mapid, vaddr_t va);
 void vspace_destroy(struct address_space *as);
 

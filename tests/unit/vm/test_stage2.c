@@ -523,6 +523,80 @@ static void test_remove_table(void **state)
     assert_int_equal(missing, 2);
 }
 
+/* Unmapping a capability's recorded mapping: only if the tree still holds
+ * the capability's object there (the record may be stale). */
+static void test_unmap_recorded(void **state)
+{
+    (void)state;
+    install(0x40000000, 2, 0);
+    install(0x40000000, 3, 1);
+    assert_int_equal(s2_map(&space, ipa_init(0x40003000), pa_init(0x7000), S2_PAGE_SIZE,
+                            S2_RIGHT_READ, S2_MEM_NORMAL, NULL),
+                     BH_OK);
+    assert_int_equal(s2_map(&space, ipa_init(0x40200000), pa_init(0x200000), S2_BLOCK_SIZE,
+                            S2_RIGHT_READ, S2_MEM_NORMAL, NULL),
+                     BH_OK);
+    uint64_t *w = NULL;
+
+    /* a leaf that maps other memory, no leaf, out of range: nothing changes */
+    take_snapshot();
+    ncalls = 0;
+    assert_int_equal(s2_unmap_pa(&space, ipa_init(0x40003000), pa_init(0x8000)), BH_E_NOT_MAPPED);
+    assert_int_equal(s2_unmap_pa(&space, ipa_init(0x40004000), pa_init(0x7000)), BH_E_NOT_MAPPED);
+    assert_int_equal(s2_unmap_pa(&space, ipa_init(S2_IPA_LIMIT), pa_init(0x7000)), BH_E_RANGE);
+    assert_int_equal(changed_words(&w), 0);
+    assert_int_equal(ncalls, 0);
+
+    /* the page: cleared, then the TLB entry for its base invalidated */
+    assert_int_equal(s2_unmap_pa(&space, ipa_init(0x40003000), pa_init(0x7000)), BH_OK);
+    assert_int_equal(changed_words(&w), 1);
+    assert_ptr_equal(w, &tables[1]->entry[3]);
+    assert_int_equal(*w, 0);
+    assert_int_equal(ncalls, 2);
+    assert_int_equal(calls[0].kind, HOOK_BARRIER);
+    assert_int_equal(calls[1].kind, HOOK_INV_IPA);
+    assert_int_equal(calls[1].vmid, 42);
+    assert_int_equal(calls[1].ipa, 0x40003000);
+    assert_int_equal(calls[1].level, 3);
+
+    /* the block, through an address inside it: invalidated at its base */
+    take_snapshot();
+    ncalls = 0;
+    assert_int_equal(s2_unmap_pa(&space, ipa_init(0x40345000), pa_init(0x200000)), BH_OK);
+    assert_int_equal(changed_words(&w), 1);
+    assert_ptr_equal(w, &tables[0]->entry[1]);
+    assert_int_equal(*w, 0);
+    assert_int_equal(calls[1].ipa, 0x40200000);
+    assert_int_equal(calls[1].level, 2);
+
+    /* a table other than the one named, a level without a table, a bad
+     * level: nothing changes */
+    take_snapshot();
+    ncalls = 0;
+    paddr_t t1 = kva_to_pa(tables[1]);
+    paddr_t t0 = kva_to_pa(tables[0]);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x40000000), 3, t0), BH_E_NOT_MAPPED);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x40200000), 3, t1), BH_E_NOT_MAPPED);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x80000000), 3, t1), BH_E_NOT_MAPPED);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x40000000), 1, t1),
+                     BH_E_INVALID_ARGUMENT);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(S2_IPA_LIMIT), 3, t1), BH_E_RANGE);
+    assert_int_equal(changed_words(&w), 0);
+    assert_int_equal(ncalls, 0);
+
+    /* the table named: unlinked, the VMID invalidated */
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x40000000), 3, t1), BH_OK);
+    assert_int_equal(changed_words(&w), 1);
+    assert_ptr_equal(w, &tables[0]->entry[0]);
+    assert_int_equal(*w, 0);
+    assert_int_equal(ncalls, 2);
+    assert_int_equal(calls[0].kind, HOOK_BARRIER);
+    assert_int_equal(calls[1].kind, HOOK_INV_VMID);
+    assert_int_equal(calls[1].vmid, 42);
+    assert_int_equal(s2_remove_table_pa(&space, ipa_init(0x40000000), 2, t0), BH_OK);
+    assert_int_equal(root->entry[1], 0);
+}
+
 static void test_vttbr(void **state)
 {
     (void)state;
@@ -588,6 +662,7 @@ int main(void)
         cmocka_unit_test_setup(test_alignment_and_range, setup),
         cmocka_unit_test_setup(test_map_writes_one_descriptor, setup),
         cmocka_unit_test_setup(test_remove_table, setup),
+        cmocka_unit_test_setup(test_unmap_recorded, setup),
         cmocka_unit_test_setup(test_vttbr, setup),
         cmocka_unit_test_setup(test_vmid, setup),
     };

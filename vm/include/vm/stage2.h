@@ -496,4 +496,57 @@ bh_error_t s2_unmap(s2_space_t *s, ipaddr_t ipa, s2_mapping_t *old);
         out->base.ipa == ipa.ipa - ipa.ipa % (lv == 1 ? 0x40000000 : lv == 2 ? 0x200000 : 0x1000); */
 bh_error_t s2_lookup(const s2_space_t *s, ipaddr_t ipa, s2_mapping_t *out);
 
+/* ---- unmapping a capability's recorded mapping ----
+ * A capability's record may be stale (the table it went through was removed
+ * and another installed), so these change the tree only when it still holds
+ * the capability's object there. */
+
+/* s2_leaf_oa_l(d, level): the output address of the level-`level` leaf d
+ * (s2_desc_oa). */
+/*@ logic integer s2_leaf_oa_l(integer d, integer level) =
+      level == 1 ? (d / 0x40000000) % 0x40000 * 0x40000000 :
+      level == 2 ? (d / 0x200000) % 0x8000000 * 0x200000 : (d / 0x1000) % 0x1000000000 * 0x1000;
+*/
+
+/* Clear the leaf covering `ipa` if it maps `pa` (its output address) and
+ * invalidate it: s2_lookup then s2_unmap at the leaf's base, without the
+ * records. BH_E_NOT_MAPPED if no leaf covers ipa or it maps other memory,
+ * BH_E_RANGE. */
+/* Contract: BH_OK exactly when the leaf that maps ipa has output address pa;
+ * then that leaf (at the level s2_leaf_level_l says) is 0, else it is
+ * unchanged; no other descriptor changes; the tree stays well formed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))
+              [s2_idx_l(ipa.ipa, s2_leaf_level_l{Pre}(s->root, ipa.ipa))];
+    ensures \result == BH_OK || \result == BH_E_RANGE || \result == BH_E_NOT_MAPPED;
+    ensures \let lv = s2_leaf_level_l{Pre}(s->root, ipa.ipa);
+      \result == BH_OK <==>
+        ipa.ipa < 0x10000000000 && lv != 0 && s2_leaf_oa_l(s2_entry_l{Pre}(s->root, ipa.ipa, lv), lv) == pa.pa;
+    ensures \let lv = s2_leaf_level_l{Pre}(s->root, ipa.ipa);
+      \let e = s2_walk_l{Pre}(s->root, ipa.ipa, lv)[s2_idx_l(ipa.ipa, lv)];
+      (\result == BH_OK ==> e == 0) && (\result != BH_OK ==> e == s2_entry_l{Pre}(s->root, ipa.ipa, lv));
+    ensures s2_root_ok(s->root); */
+bh_error_t s2_unmap_pa(s2_space_t *s, ipaddr_t ipa, paddr_t pa);
+
+/* Unlink the level-`level` table (2 or 3) covering `ipa` if it is the table
+ * at `table_pa`, and invalidate the VMID: s2_remove_table, refusing another
+ * table. BH_E_NOT_MAPPED if no table or another one is linked there,
+ * BH_E_INVALID_ARGUMENT (level), BH_E_RANGE. */
+/* Contract: BH_OK exactly when the level-(`level` - 1) entry for ipa is a
+ * table descriptor for table_pa; then it is 0, else unchanged; no other
+ * descriptor changes; the tree stays well formed. */
+/*@ requires \valid_read(s) && s2_root_ok(s->root);
+    assigns s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+    ensures \result == BH_OK || \result == BH_E_NOT_MAPPED || \result == BH_E_INVALID_ARGUMENT ||
+            \result == BH_E_RANGE;
+    ensures \let e = s2_entry_l{Pre}(s->root, ipa.ipa, level - 1);
+      \result == BH_OK <==>
+        2 <= level <= 3 && ipa.ipa < 0x10000000000 && s2_walk_ok{Pre}(s->root, ipa.ipa, level - 1) &&
+        s2_is_table_l(e) && s2_table_oa(e) == table_pa.pa;
+    ensures \let e = s2_walk_l{Pre}(s->root, ipa.ipa, level - 1)[s2_idx_l(ipa.ipa, level - 1)];
+      (\result == BH_OK ==> e == 0) &&
+      (\result != BH_OK ==> e == s2_entry_l{Pre}(s->root, ipa.ipa, level - 1));
+    ensures s2_root_ok(s->root); */
+bh_error_t s2_remove_table_pa(s2_space_t *s, ipaddr_t ipa, unsigned level, paddr_t table_pa);
+
 #endif
