@@ -691,18 +691,51 @@ static void let_go(struct sched_cpu *c)
 
 /* ---- public interface ---- */
 
+/*@ predicate rq_zero(struct sched_rq *rq) =
+        rq->summary == 0 && (\forall integer w; 0 <= w < 4 ==> rq->words[w] == 0) &&
+        (\forall integer p; 0 <= p < BH_SCHED_NUM_PRIOS ==>
+            rq->head[p] == \null && rq->tail[p] == \null);
+*/
+
+/* Empties one queue set: no bit set, every list empty. */
+/*@ requires \valid(rq);
+    assigns rq->summary, rq->words[0 .. 3], rq->head[0 .. BH_SCHED_NUM_PRIOS - 1],
+            rq->tail[0 .. BH_SCHED_NUM_PRIOS - 1];
+    ensures rq_zero(rq);
+*/
+static void rq_reset(struct sched_rq *rq)
+{
+    rq->summary = 0u;
+    /*@ loop invariant 0 <= w <= 4;
+        loop invariant \forall integer k; 0 <= k < w ==> rq->words[k] == 0;
+        loop assigns w, rq->words[0 .. 3];
+        loop variant 4 - w;
+    */
+    for (unsigned w = 0; w < 4u; w++) {
+        rq->words[w] = 0u;
+    }
+    /*@ loop invariant 0 <= p <= BH_SCHED_NUM_PRIOS;
+        loop invariant \forall integer k; 0 <= k < p ==> rq->head[k] == \null && rq->tail[k] == \null;
+        loop assigns p, rq->head[0 .. BH_SCHED_NUM_PRIOS - 1], rq->tail[0 .. BH_SCHED_NUM_PRIOS - 1];
+        loop variant BH_SCHED_NUM_PRIOS - p;
+    */
+    for (unsigned p = 0; p < BH_SCHED_NUM_PRIOS; p++) {
+        rq->head[p] = NULL;
+        rq->tail[p] = NULL;
+    }
+}
+
+/* Empties every queue of c; idle runs. The scalar fields first: the loop
+ * then leaves them alone (its assigns), and no frame crosses the queues. */
+/*@ requires \valid(c);
+    assigns *c;
+    ensures \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==> rq_ok(&c->rqs[q]);
+    ensures c->idle == idle && c->cur == idle && c->release_head == \null &&
+            c->release_count == 0 && c->last_charge == now && c->slice_start == now &&
+            c->slice_reset == \false;
+*/
 static void cpu_reset(struct sched_cpu *c, struct sched_thread *idle, uint64_t now)
 {
-    for (unsigned q = 0; q < BH_SCHED_MAX_PARTITIONS; q++) {
-        c->rqs[q].summary = 0u;
-        for (unsigned w = 0; w < 4u; w++) {
-            c->rqs[q].words[w] = 0u;
-        }
-        for (unsigned p = 0; p < BH_SCHED_NUM_PRIOS; p++) {
-            c->rqs[q].head[p] = NULL;
-            c->rqs[q].tail[p] = NULL;
-        }
-    }
     c->idle = idle;
     c->cur = idle;
     c->release_head = NULL;
@@ -710,6 +743,24 @@ static void cpu_reset(struct sched_cpu *c, struct sched_thread *idle, uint64_t n
     c->last_charge = now;
     c->slice_start = now;
     c->slice_reset = false;
+    /*@ loop invariant 0 <= q <= BH_SCHED_MAX_PARTITIONS;
+        loop invariant \forall integer k; 0 <= k < q ==> rq_zero(&c->rqs[k]);
+        loop assigns q, c->rqs[0 .. BH_SCHED_MAX_PARTITIONS - 1];
+        loop variant BH_SCHED_MAX_PARTITIONS - q;
+    */
+    for (unsigned q = 0; q < BH_SCHED_MAX_PARTITIONS; q++) {
+        rq_reset(&c->rqs[q]);
+    }
+    /* No bit of 0 is set (bit_zero), step by step for the provers. */
+    /*@ assert \forall integer q, w; 0 <= q < BH_SCHED_MAX_PARTITIONS && 0 <= w < 64 ==>
+               !bit(c->rqs[q].summary, w); */
+    /*@ assert \forall integer q, w, b;
+               0 <= q < BH_SCHED_MAX_PARTITIONS && 0 <= w < 4 && 0 <= b < 64 ==>
+               !bit(c->rqs[q].words[w], b); */
+    /*@ assert \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==>
+               rq_summary_ok(&c->rqs[q]); */
+    /*@ assert \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==> rq_bits_ok(&c->rqs[q]); */
+    /*@ assert \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==> rq_ends_ok(&c->rqs[q]); */
 }
 
 void sched_init(struct sched_thread *idle, uint64_t slice, uint64_t now)
@@ -729,6 +780,18 @@ void sched_init(struct sched_thread *idle, uint64_t slice, uint64_t now)
     (void)sched_set_schedule(NULL, now);
 }
 
+/*@ requires cpu < SCHED_MAX_CPUS && now < BH_SCHED_NOW_MAX && \valid(idle);
+    requires \separated(idle, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    assigns *idle, sched_cpus[cpu];
+    ensures \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==> rq_ok(&sched_cpus[cpu].rqs[q]);
+    ensures \let c = &sched_cpus[cpu];
+            c->idle == idle && c->cur == idle && c->release_head == \null &&
+            c->release_count == 0 && c->last_charge == now && c->slice_start == now &&
+            c->slice_reset == \false;
+    ensures idle->cpu == cpu && idle->affinity == cpu && idle->state == SCHED_INACTIVE &&
+            idle->prio == 0 && idle->partition == BH_SCHED_PARTITION_SYSTEM && idle->sc == \null &&
+            idle->next == \null && idle->prev == \null;
+*/
 void sched_cpu_start(unsigned cpu, struct sched_thread *idle, uint64_t now)
 {
     BH_ASSERT(cpu < SCHED_MAX_CPUS && idle != NULL && now < BH_SCHED_NOW_MAX);
@@ -770,6 +833,12 @@ unsigned sched_self(void)
     return self;
 }
 
+/*@ requires self < SCHED_MAX_CPUS;
+    assigns sched_kick_mask;
+    ensures sched_kick_mask == 0;
+    // The mask without this CPU's bit, as the C expression (uint32_t).
+    ensures \result == (\old(sched_kick_mask) & (uint32_t)~(uint32_t)(1 << self));
+*/
 uint32_t sched_take_kicks(void)
 {
     uint32_t k = sched_kick_mask & ~(1u << self);
@@ -924,31 +993,90 @@ void sched_yield(void)
  * guarantee each partition gets from its windows (the owner always wins, at
  * any priority) while the trusted system partition needs no windows of its
  * own to make progress. */
-struct sched_thread *sched_choose(uint64_t now)
+/*@ // Every queue set of CPU i is consistent.
+    predicate cpu_rqs_ok{L}(integer i) =
+        \forall integer q; 0 <= q < BH_SCHED_MAX_PARTITIONS ==> rq_ok(&sched_cpus[i].rqs[q]);
+    // t heads the highest non-empty list of rq.
+    predicate rq_top_thread(struct sched_rq *rq, struct sched_thread *t) =
+        \exists integer p; rq_top_is(rq, t, p);
+    // The choice rule for a window owned by own: own's top thread, else
+    // partition 0's, else idle.
+    predicate chose_in{L}(struct sched_cpu *c, integer own, struct sched_thread *t) =
+        0 <= own < BH_SCHED_MAX_PARTITIONS &&
+        (!rq_empty(&c->rqs[own]) ? rq_top_thread(&c->rqs[own], t) :
+         !rq_empty(&c->rqs[BH_SCHED_PARTITION_SYSTEM]) ?
+             rq_top_thread(&c->rqs[BH_SCHED_PARTITION_SYSTEM], t) : t == c->idle);
+*/
+
+/* t becomes this CPU's current thread; a new timeslice starts if t is
+ * another thread or one was asked for. */
+/*@ requires self < SCHED_MAX_CPUS;
+    assigns sched_cpus[self].cur, sched_cpus[self].slice_start, sched_cpus[self].slice_reset;
+    ensures sched_cpus[self].cur == t && sched_cpus[self].slice_reset == \false;
+    ensures t != \old(sched_cpus[self].cur) || \old(sched_cpus[self].slice_reset) ==>
+            sched_cpus[self].slice_start == now;
+    ensures t == \old(sched_cpus[self].cur) && !\old(sched_cpus[self].slice_reset) ==>
+            sched_cpus[self].slice_start == \old(sched_cpus[self].slice_start);
+*/
+static void commit_choice(struct sched_thread *t, uint64_t now)
 {
     struct sched_cpu *c = me();
-    struct sched_thread *t;
-    unsigned prio;
-
-    if (c->cur != NULL && c->cur != c->idle && c->cur->affinity != c->cur->cpu) {
-        let_go(c); /* migrated while it ran here: hand it to its new CPU */
-    }
-    if (!sched_schedule_active()) {
-        t = choose_in(&c->rqs[0], &c->rqs[0], &prio);
-    } else {
-        uint16_t owner = partition_current(now);
-        BH_ASSERT(owner < BH_SCHED_MAX_PARTITIONS);
-        t = choose_in(&c->rqs[owner], &c->rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
-    }
-    if (t == NULL) {
-        t = c->idle;
-    }
     if (t != c->cur || c->slice_reset) {
         c->slice_start = now;
         c->slice_reset = false;
     }
     c->cur = t;
+}
+
+/* The choice on this CPU once a migrated current thread has been handed
+ * over (sched_choose). The owner of the window (partition_current) is not
+ * visible to this file's proofs: the contract says the choice follows the
+ * rule for some partition, the one the code asks partition.c for. */
+/*@ requires self < SCHED_MAX_CPUS && cpu_rqs_ok(self);
+    assigns sched_cpus[self].cur, sched_cpus[self].slice_start, sched_cpus[self].slice_reset;
+    ensures \result == sched_cpus[self].cur;
+    // Stated on the queues at entry, which it does not change (assigns):
+    // no frame over the bitmap through the stores of commit_choice.
+    ensures \exists integer own; chose_in{Pre}(&sched_cpus[self], own, \result);
+    ensures sched_cpus[self].slice_reset == \false;
+    ensures \result != \old(sched_cpus[self].cur) || \old(sched_cpus[self].slice_reset) ==>
+            sched_cpus[self].slice_start == now;
+    ensures \result == \old(sched_cpus[self].cur) && !\old(sched_cpus[self].slice_reset) ==>
+            sched_cpus[self].slice_start == \old(sched_cpus[self].slice_start);
+*/
+static struct sched_thread *choose_here(uint64_t now)
+{
+    struct sched_cpu *c = me();
+    struct sched_thread *t;
+    unsigned own = BH_SCHED_PARTITION_SYSTEM;
+    unsigned prio = 0u;
+
+    if (sched_schedule_active()) {
+        uint16_t owner = partition_current(now);
+        /* Always below the limit (partition.c proves it; this file's proofs
+         * cannot see that contract): checked rather than asserted. */
+        if (owner < BH_SCHED_MAX_PARTITIONS) {
+            own = owner;
+        }
+    }
+    /*@ assert rq_ok(&c->rqs[own]) && rq_ok(&c->rqs[BH_SCHED_PARTITION_SYSTEM]); */
+    t = choose_in(&c->rqs[own], &c->rqs[BH_SCHED_PARTITION_SYSTEM], &prio);
+    if (t == NULL) {
+        t = c->idle;
+    }
+    /*@ assert chose_in(c, own, t); */
+    commit_choice(t, now);
     return t;
+}
+
+struct sched_thread *sched_choose(uint64_t now)
+{
+    struct sched_cpu *c = me();
+
+    if (c->cur != NULL && c->cur != c->idle && c->cur->affinity != c->cur->cpu) {
+        let_go(c); /* migrated while it ran here: hand it to its new CPU */
+    }
+    return choose_here(now);
 }
 
 /*@ requires self < SCHED_MAX_CPUS;
@@ -959,10 +1087,73 @@ struct sched_thread *sched_current(void)
     return me()->cur;
 }
 
-bool sched_charge(uint64_t now, struct sched_event *ev)
+/*@ // A context sc_charge and sc_replenish accept (sc_configure made it).
+    predicate sc_ok(struct sched_context *sc) =
+        sc->configured && 0 < sc->period <= BH_SCHED_TIME_MAX &&
+        sc->next_release < BH_SCHED_NOW_MAX && sc->remaining <= sc->budget;
+    // The ticks billed: since the last charge (0 if another CPU's clock was
+    // ahead), after a replenishment at most the time since the boundary.
+    logic integer sc_used(integer now, integer last) = now >= last ? now - last : 0;
+    logic integer sc_billed(integer used, integer since) = used < since ? used : since;
+*/
+
+/* The accounting half of sched_charge: bills the time since the last charge
+ * to the current thread's context, replenishing it first if a period
+ * boundary passed. True if this charge used the budget up; *over: the ticks
+ * beyond it. */
+/*@ requires self < SCHED_MAX_CPUS && now < BH_SCHED_NOW_MAX;
+    requires \valid(over) && \separated(over, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires \let t = sched_cpus[self].cur;
+             t != \null ==>
+             \valid_read(t) &&
+             (t->sc == \null ||
+              (\valid(t->sc) && sc_ok(t->sc) && \separated(t->sc, over) &&
+               \separated(t->sc, &sched_cpus[0 .. SCHED_MAX_CPUS - 1])));
+    assigns sched_cpus[self].last_charge, *over, sched_cpus[self].cur->sc->remaining,
+            sched_cpus[self].cur->sc->next_release, sched_cpus[self].cur->sc->overruns;
+    ensures sched_cpus[self].last_charge ==
+            (now > \old(sched_cpus[self].last_charge) ? now : \old(sched_cpus[self].last_charge));
+    behavior not_billed:
+      assumes \let t = sched_cpus[self].cur;
+              t == \null || t->sc == \null || t->state == SCHED_THROTTLED;
+      assigns sched_cpus[self].last_charge;
+      ensures \result == \false;
+    behavior billed:
+      assumes \let t = sched_cpus[self].cur;
+              t != \null && t->sc != \null && t->state != SCHED_THROTTLED;
+      // Never below zero, never above the budget.
+      ensures \let sc = \old(sched_cpus[self].cur->sc); sc->remaining <= sc->budget;
+      // Before the release time: no refill, the time used is billed exactly.
+      ensures \let sc = \old(sched_cpus[self].cur->sc);
+              \let used = sc_used(now, \old(sched_cpus[self].last_charge));
+              now < \old(sc->next_release) ==>
+              sc->next_release == \old(sc->next_release) &&
+              (used <= \old(sc->remaining) ?
+                   sc->remaining == \old(sc->remaining) - used && *over == 0 :
+                   sc->remaining == 0 && *over == used - \old(sc->remaining));
+      // At or after it: the release moves on by whole periods past now, a
+      // full budget is billed the time since the last boundary at most.
+      ensures \let sc = \old(sched_cpus[self].cur->sc);
+              \let used = sc_used(now, \old(sched_cpus[self].last_charge));
+              \let b = sc_billed(used, now - (sc->next_release - sc->period));
+              now >= \old(sc->next_release) ==>
+              sc->next_release > now && sc->next_release - sc->period <= now &&
+              sc->next_release > \old(sc->next_release) &&
+              (sc->next_release - \old(sc->next_release)) % sc->period == 0 &&
+              (b <= sc->budget ? sc->remaining == sc->budget - b && *over == 0 :
+                                 sc->remaining == 0 && *over == b - sc->budget);
+      // Reported once: when this charge took the last of the budget.
+      ensures \let sc = \old(sched_cpus[self].cur->sc);
+              \result <==>
+              sc->remaining == 0 &&
+              (*over != 0 ||
+               (now >= \old(sc->next_release) ? sc->budget != 0 : \old(sc->remaining) != 0));
+    complete behaviors;
+    disjoint behaviors;
+*/
+static bool bill(uint64_t now, uint64_t *over)
 {
     struct sched_cpu *c = me();
-    BH_ASSERT(now < BH_SCHED_NOW_MAX);
     /* Each CPU reads the shared system counter itself: never earlier than its
      * own last charge, but another CPU's time may be a little ahead. */
     uint64_t consumed = now >= c->last_charge ? now - c->last_charge : 0u;
@@ -986,10 +1177,20 @@ bool sched_charge(uint64_t now, struct sched_event *ev)
         }
     }
     uint64_t before = sc->remaining;
-    uint64_t over = sc_charge(sc, consumed);
-    if (sc->remaining != 0u || (before == 0u && over == 0u)) {
+    *over = sc_charge(sc, consumed);
+    return sc->remaining == 0u && (before != 0u || *over != 0u);
+}
+
+bool sched_charge(uint64_t now, struct sched_event *ev)
+{
+    BH_ASSERT(now < BH_SCHED_NOW_MAX);
+    uint64_t over = 0u;
+
+    if (!bill(now, &over)) {
         return false;
     }
+    struct sched_thread *t = me()->cur;
+    struct sched_context *sc = t->sc;
     if (t->state == SCHED_READY) {
         ready_delete(t);
         release_insert(t);
@@ -1034,11 +1235,42 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
+/*@ // Of CPU c's current thread: it counts for the deadline.
+    predicate cur_counts{L}(struct sched_cpu *c) =
+        c->cur != \null && c->cur != c->idle && c->cur->state == SCHED_READY;
+*/
+
+/* The timer fires no later than the current thread's budget end, the
+ * timeslice end when it shares its list, and the first release. (The
+ * window boundary comes from partition.c, whose contract this file does not
+ * see.) */
+/*@ requires self < SCHED_MAX_CPUS;
+    requires \let c = &sched_cpus[self];
+             c->cur != \null && c->cur != c->idle ==>
+             \valid_read(c->cur) && (c->cur->sc == \null || \valid_read(c->cur->sc));
+    requires \let c = &sched_cpus[self];
+             c->release_head != \null ==>
+             \valid_read(c->release_head) && \valid_read(c->release_head->sc);
+    // Times stay far below 2^64 (BH_SCHED_NOW_MAX, BH_SCHED_TIME_MAX).
+    requires \let c = &sched_cpus[self];
+             cur_counts(c) && c->cur->sc != \null ==>
+             c->last_charge + c->cur->sc->remaining <= UINT64_MAX;
+    requires sched_cpus[self].slice_start + timeslice <= UINT64_MAX;
+    assigns \nothing;
+    ensures \let c = &sched_cpus[self];
+            cur_counts(c) && c->cur->sc != \null ==>
+            \result <= c->last_charge + c->cur->sc->remaining;
+    ensures \let c = &sched_cpus[self];
+            cur_counts(c) && (c->cur->next != \null || c->cur->prev != \null) ==>
+            \result <= c->slice_start + timeslice;
+    ensures \let c = &sched_cpus[self];
+            c->release_head != \null ==> \result <= c->release_head->sc->next_release;
+*/
 uint64_t sched_next_deadline(uint64_t now)
 {
     const struct sched_cpu *c = me();
     uint64_t d = UINT64_MAX;
-    const struct sched_thread *cur = c->cur;
+    struct sched_thread *cur = c->cur; /* as c->idle: no pointer casts in the proof */
 
     if (cur != NULL && cur != c->idle && cur->state == SCHED_READY) {
         if (cur->sc != NULL) {

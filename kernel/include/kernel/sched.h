@@ -377,9 +377,42 @@ void sc_init(struct sched_context *sc);
  * BH_SCHED_TIME_MAX: BH_E_RANGE. Full budget, first release at now + period. */
 bh_error_t sc_configure(struct sched_context *sc, uint64_t budget, uint64_t period, uint64_t now);
 /* Consumes min(consumed, remaining); returns the overrun (consumed beyond it). */
+/*@ requires \valid(sc);
+    requires sc->remaining <= sc->budget;
+    assigns sc->remaining, sc->overruns;
+    ensures sc->remaining <= \old(sc->remaining);
+    ensures consumed <= \old(sc->remaining) ==>
+            sc->remaining == \old(sc->remaining) - consumed && \result == 0 &&
+            sc->overruns == \old(sc->overruns);
+    ensures consumed > \old(sc->remaining) ==>
+            sc->remaining == 0 && \result == consumed - \old(sc->remaining) &&
+            (\old(sc->overruns) < UINT64_MAX ==> sc->overruns == \old(sc->overruns) + 1);
+    ensures sc->remaining <= sc->budget;
+*/
 uint64_t sc_charge(struct sched_context *sc, uint64_t consumed);
 /* If now >= next_release: full budget, next_release moves to the first
  * release + k * period strictly after now. Returns true if refilled. */
+/*@ requires \valid(sc);
+    requires sc->configured && 0 < sc->period <= BH_SCHED_TIME_MAX;
+    requires sc->next_release < BH_SCHED_NOW_MAX && now < BH_SCHED_NOW_MAX;
+    assigns sc->remaining, sc->next_release;
+    behavior not_yet:
+      assumes now < sc->next_release;
+      ensures \result == \false;
+      ensures sc->remaining == \old(sc->remaining) && sc->next_release == \old(sc->next_release);
+    behavior due:
+      assumes now >= sc->next_release;
+      ensures \result == \true;
+      ensures sc->remaining == sc->budget;
+      // Moved on by a positive multiple of the period; stated without
+      // "\exists k", whose witness CVC4 does not find (Z3 does, in a
+      // second pass).
+      ensures sc->next_release > \old(sc->next_release) &&
+              (sc->next_release - \old(sc->next_release)) % sc->period == 0;
+      ensures sc->next_release > now && sc->next_release - sc->period <= now;
+    complete behaviors;
+    disjoint behaviors;
+*/
 bool sc_replenish(struct sched_context *sc, uint64_t now);
 /* us * freq_hz / 10^6 exactly when it fits in 64 bits, else UINT64_MAX
  * (refused by the scheduler's range checks): the SchedContext's budget and
