@@ -114,10 +114,11 @@ def specified_functions(printed):
     with_spec = set()
     declared_only = set()
     defined = set()
-    # A contract block "/*@ ... */" immediately followed by a prototype/definition.
+    # A contract block "/*@ ... */" immediately followed by a prototype/definition
+    # (Frama-C prints "const struct x *f(" as "struct x const *f(").
     for m in re.finditer(
         r"/\*@((?:(?!\*/).)*)\*/[ \t]*\n((?:static |inline |__inline |extern |const |struct |enum |unsigned |signed )*"
-        r"[A-Za-z_]\w*[ \t\*]+)(\w+)\(([^;{]*?)\)\s*(;|\n\{)",
+        r"[A-Za-z_]\w*(?:[ \t]+const)?[ \t\*]+)(\w+)\(([^;{]*?)\)\s*(;|\n\{)",
         text,
         re.S,
     ):

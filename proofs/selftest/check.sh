@@ -31,6 +31,8 @@ grep -Eq '^  second: ([0-9]+)/\1 goals \(.*Z3.*second pass' "$out/output.txt" ||
 grep -q 'src/fixture.c: wrong: goal wrong_ensures not proved' "$out/output.txt" ||
     fail "false contract not reported"
 grep -q 'nospec has no contract' "$out/output.txt" || fail "missing contract not reported"
+grep -Eq '^  const_result: ([0-9]+)/\1 goals' "$out/output.txt" ||
+    fail "contract of a function returning a pointer to const not found or not proved"
 grep -q 'unlisted has a contract but is not on' "$out/output.txt" ||
     fail "unlisted contract not reported"
 grep -q 'missing_function is listed but not defined' "$out/output.txt" ||
@@ -54,6 +56,6 @@ grep -Eq '^  lemma fixture_at: ([0-9]+)/\1 goals \((Z3|CVC4|Qed)' "$out/output.t
 grep -q 'lemma fixture_at_unlisted is visible to proved code but not proved' "$out/output.txt" ||
     fail "unlisted lemma with labels not reported"
 grep -q '^assumed axioms: fixture_axiom$' "$out/output.txt" || fail "axiom not reported as assumed"
-grep -Eq '^proved [0-9]+/[0-9]+ goals in 7 functions and 3 lemmas$' "$out/output.txt" ||
+grep -Eq '^proved [0-9]+/[0-9]+ goals in 8 functions and 3 lemmas$' "$out/output.txt" ||
     fail "no summary line"
 echo "selftest: ok"

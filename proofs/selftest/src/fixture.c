@@ -68,6 +68,21 @@ void hypothesis(uint32_t *p)
     *p = 0;
 }
 
+/* Returns a pointer to const: Frama-C prints the type as "struct
+ * fixture_pair const *", which the runner must still take for a contract. */
+struct fixture_pair {
+    uint32_t a;
+    uint32_t b;
+};
+static struct fixture_pair fixture_pairs[2];
+/*@ requires i < 2;
+    assigns \nothing;
+    ensures \result == &fixture_pairs[i]; */
+const struct fixture_pair *const_result(uint32_t i)
+{
+    return &fixture_pairs[i];
+}
+
 /*@ axiomatic FixtureFacts {
       logic integer fixture_f(integer x);
       axiom fixture_axiom: \forall integer x; fixture_f(x) >= x;
