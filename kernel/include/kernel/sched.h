@@ -251,7 +251,13 @@ uint32_t sched_take_kicks(void);
 /* The CPU whose current thread is t, or -1 if it runs nowhere. */
 int sched_running_on(const struct sched_thread *t);
 /* If t runs on another CPU, ask that CPU to re-enter the kernel (new virtual
- * interrupts for a vCPU, changed priority). */
+ * interrupts for a vCPU, changed priority): only that CPU's bit is added, and
+ * only when t is that CPU's current thread and not its idle thread. */
+/*@ requires \valid_read(t) && t->cpu < SCHED_MAX_CPUS;
+    assigns sched_kick_mask;
+    ensures sched_kick_mask == \old(sched_kick_mask) ||
+            (sched_cpus[t->cpu].cur == t && t != sched_cpus[t->cpu].idle &&
+             sched_kick_mask == (\old(sched_kick_mask) | (1 << t->cpu))); */
 void sched_kick_running(const struct sched_thread *t);
 /* Pins t to cpu (< sched_ncpus(), else BH_E_INVALID_ARGUMENT). A thread not
  * running moves at once; a running thread moves when its CPU next chooses
