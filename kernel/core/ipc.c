@@ -15,19 +15,36 @@
 
 /* ---- thread states ---- */
 
+/* The scheduler's call comes first in both: its contract is about the
+ * state on entry, and it touches no TCB field but the scheduling state. */
 void tcb_wake(struct tcb *t, uint64_t err)
 {
+    sched_make_runnable(&t->sched);
     t->regs.x[0] = err;
     t->state = TCB_RUNNABLE;
     t->blocked_on = NULL;
-    sched_make_runnable(&t->sched);
 }
 
+/* t waits (state) on the object on: BLOCKED, out of every ready or release
+ * queue (sched_block's contract in kernel/sched.h). */
+/*@ requires \valid(t) && t->sched.cpu < SCHED_MAX_CPUS;
+    requires &t->sched != sched_cpus[t->sched.cpu].idle;
+    requires \separated(&t->sched, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires sched_linked(&t->sched);
+    assigns t->state, t->blocked_on,
+            t->sched.state, t->sched.next, t->sched.prev, t->sched.prev->next,
+            t->sched.next->prev, sched_nonsystem,
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].summary,
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].words[0 .. 3],
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].head[t->sched.prio],
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].tail[t->sched.prio],
+            sched_cpus[t->sched.cpu].release_head, sched_cpus[t->sched.cpu].release_count;
+    ensures t->state == state && t->blocked_on == on && t->sched.state == SCHED_BLOCKED; */
 static void tcb_block(struct tcb *t, uint8_t state, void *on)
 {
+    sched_block(&t->sched);
     t->state = state;
     t->blocked_on = on;
-    sched_block(&t->sched);
 }
 
 /* ---- queues: a TCB is on at most one endpoint or notification queue ---- */
@@ -821,26 +838,364 @@ bool ipc_send_fault_n(struct tcb *t, uint64_t label, const uint64_t *msg, unsign
 
 /* ---- notifications ---- */
 
-static bool bound_recv_wake(struct notification *n, uint64_t bits);
+static struct tcb *ntfn_bound_tcb(const struct notification *n);
+static void deliver_bound(struct tcb *t, uint64_t word);
 
+/*@ // tcb_wake's precondition: t may be made runnable.
+    predicate wake_ok{L}(struct tcb *t) =
+      \valid(t) && t->sched.cpu < SCHED_MAX_CPUS && t->sched.affinity < SCHED_MAX_CPUS &&
+      \separated(&t->sched, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+      &t->sched != sched_cpus[t->sched.cpu].idle &&
+      (t->sched.state != SCHED_READY && t->sched.state != SCHED_THROTTLED ==>
+         sched_can_queue(&t->sched, wake_cpu(&t->sched)));
+
+    // Waking t writes nothing of x (a TCB, a notification, an endpoint) but
+    // t's own scheduling fields: x is apart from the per-CPU state and from
+    // the threads whose links sched_make_runnable writes (the tails t may
+    // follow, its neighbours in the release queue). True of t itself and of
+    // any thread on an IPC queue (BLOCKED: on no scheduler queue), and of
+    // IPC objects.
+    predicate wake_apart{L}(struct tcb *t, struct tcb *x) =
+      \let c = &sched_cpus[wake_cpu(&t->sched)];
+      \let r = rel_pos(c, t->sched.sc->next_release);
+      \separated(x, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+      \separated(x, c->rqs[0].tail[t->sched.prio]) &&
+      \separated(x, c->rqs[t->sched.partition].tail[t->sched.prio]) &&
+      \separated(x, r) && \separated(x, r == \null ? c->release_head : r->next);
+    predicate wake_apart_q{L}(struct tcb *t, struct tcb **x) =
+      \let c = &sched_cpus[wake_cpu(&t->sched)];
+      \let r = rel_pos(c, t->sched.sc->next_release);
+      \separated(x, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+      \separated(x, c->rqs[0].tail[t->sched.prio]) &&
+      \separated(x, c->rqs[t->sched.partition].tail[t->sched.prio]) &&
+      \separated(x, r) && \separated(x, r == \null ? c->release_head : r->next);
+
+    // q_remove's precondition for t on the queue with ends *h and *tl.
+    predicate q_links_ok{L}(struct tcb *t, struct tcb **h, struct tcb **tl) =
+      \separated(t, h, tl) &&
+      (t->q_prev == \null || (\valid(t->q_prev) && \separated(t->q_prev, t, h, tl))) &&
+      (t->q_next == \null || (\valid(t->q_next) && \separated(t->q_next, t, h, tl))) &&
+      (t->q_prev == \null || t->q_next == \null || \separated(t->q_prev, t->q_next));
+    // t's queue neighbours are apart from the notification n.
+    predicate q_nbrs_apart{L}(struct tcb *t, struct notification *n) =
+      (t->q_prev == \null || \separated(t->q_prev, n)) &&
+      (t->q_next == \null || \separated(t->q_next, n));
+
+    // wake_bound's precondition for t, blocked receiving, bound to n.
+    predicate bound_wake_ok{L}(struct notification *n, struct tcb *t) =
+      \valid(n) && wake_ok(t) && \separated(t, n) && wake_apart(t, t) &&
+      \valid(blocked_ep(t)) && \separated(blocked_ep(t), t, n) &&
+      wake_apart_q(t, &blocked_ep(t)->head) && wake_apart_q(t, &blocked_ep(t)->tail) &&
+      q_links_ok(t, &blocked_ep(t)->head, &blocked_ep(t)->tail) && q_nbrs_apart(t, n);
+*/
+
+/* The TCB bound to n if it is blocked receiving (a signal ends its Recv),
+ * else NULL. */
+/*@ requires \valid_read(n) && (n->bound != 0 ==> \valid_read(bound_tcb_l(n)));
+    assigns \nothing;
+    ensures n->bound != 0 && bound_tcb_l(n)->state == TCB_BLOCKED_RECV ==>
+            \result == bound_tcb_l(n);
+    ensures n->bound == 0 || bound_tcb_l(n)->state != TCB_BLOCKED_RECV ==> \result == \null; */
+static struct tcb *bound_receiver(struct notification *n)
+{
+    struct tcb *t = ntfn_bound_tcb(n);
+    if (t == NULL || t->state != TCB_BLOCKED_RECV) {
+        return NULL;
+    }
+    return t;
+}
+
+/* t, first in the queue with ends *head and *tail or not, is woken (x0 =
+ * BH_OK) and leaves the queue. Woken first: tcb_wake's contract is about the
+ * state on entry. */
+/*@ requires wake_ok(t) && wake_apart(t, t);
+    requires \valid(head) && \valid(tail) && \separated(head, tail);
+    requires wake_apart_q(t, head) && wake_apart_q(t, tail) && q_links_ok(t, head, tail);
+    assigns t->q_next, t->q_prev, t->q_prev->q_next, t->q_next->q_prev, *head, *tail,
+            t->regs.x[0], t->state, t->blocked_on,
+            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].release_head,
+            sched_cpus[wake_cpu(&t->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&t->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
+                ->prev;
+    ensures t->regs.x[0] == BH_OK && t->state == TCB_RUNNABLE && t->blocked_on == \null &&
+            (t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED);
+    ensures t->q_next == \null && t->q_prev == \null;
+    ensures \old(t->q_prev) != \null ==>
+              \old(t->q_prev)->q_next == \old(t->q_next) && *head == \old(*head);
+    ensures \old(t->q_prev) == \null ==> *head == \old(t->q_next);
+    ensures \old(t->q_next) != \null ==>
+              \old(t->q_next)->q_prev == \old(t->q_prev) && *tail == \old(*tail);
+    ensures \old(t->q_next) == \null ==> *tail == \old(t->q_prev); */
+static void wake_dequeue(struct tcb **head, struct tcb **tail, struct tcb *t)
+{
+    tcb_wake(t, BH_OK);
+    /* What q_remove reads and the ensures compare: kept by the wake. */
+    //@ assert t->q_prev == \at(t->q_prev, Pre) && t->q_next == \at(t->q_next, Pre);
+    //@ assert *head == \at(*head, Pre) && *tail == \at(*tail, Pre);
+    q_remove(head, tail, t);
+}
+
+/* Signal with no waiter, t bound to n and blocked receiving: t gets the bits
+ * (the notification's and these) and leaves its endpoint's queue; the
+ * notification is left clear. */
+/*@ requires bound_wake_ok(n, t);
+    assigns n->word, n->active, t->regs.x[1], t->regs.x[8], t->q_next, t->q_prev,
+            t->q_prev->q_next, t->q_next->q_prev, blocked_ep(t)->head, blocked_ep(t)->tail,
+            t->regs.x[0], t->state, t->blocked_on,
+            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].release_head,
+            sched_cpus[wake_cpu(&t->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&t->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
+                ->prev;
+    ensures t->regs.x[0] == BH_OK && t->regs.x[1] == BH_MSG_NOTIFICATION * 4096 &&
+            t->regs.x[8] == (\old(n->word) | bits) && t->state == TCB_RUNNABLE &&
+            t->blocked_on == \null &&
+            (t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED);
+    ensures n->word == 0 && n->active == 0;
+    ensures \let ep = \old(blocked_ep(t));
+            t->q_next == \null && t->q_prev == \null &&
+            (\old(t->q_prev) != \null ==>
+               \old(t->q_prev)->q_next == \old(t->q_next) && ep->head == \old(ep->head)) &&
+            (\old(t->q_prev) == \null ==> ep->head == \old(t->q_next)) &&
+            (\old(t->q_next) != \null ==>
+               \old(t->q_next)->q_prev == \old(t->q_prev) && ep->tail == \old(ep->tail)) &&
+            (\old(t->q_next) == \null ==> ep->tail == \old(t->q_prev)); */
+static void wake_bound(struct notification *n, struct tcb *t, uint64_t bits)
+{
+    struct endpoint *ep = ipc_blocked_ep(t);
+    uint64_t word = n->word | bits;
+    wake_dequeue(&ep->head, &ep->tail, t);
+    n->word = 0;
+    n->active = 0;
+    deliver_bound(t, word);
+}
+
+/* The first waiter w of n gets the bits (the notification's and these) and
+ * leaves the queue; the word is left clear. */
+/*@ requires \valid(n) && w == n->head && wake_ok(w) && \separated(w, n);
+    requires wake_apart(w, w) && wake_apart_q(w, &n->head) && wake_apart_q(w, &n->tail);
+    requires w->q_prev == \null && q_links_ok(w, &n->head, &n->tail) && q_nbrs_apart(w, n);
+    assigns n->word, n->head, n->tail, w->regs.x[8], w->q_next, w->q_prev, w->q_prev->q_next,
+            w->q_next->q_prev,
+            w->regs.x[0], w->state, w->blocked_on,
+            w->sched.cpu, w->sched.queue, w->sched.state, w->sched.next, w->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&w->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&w->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&w->sched)].rqs[0].head[w->sched.prio],
+            sched_cpus[wake_cpu(&w->sched)].rqs[0].tail[w->sched.prio],
+            sched_cpus[wake_cpu(&w->sched)].rqs[0].tail[w->sched.prio]->next,
+            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].summary,
+            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].words[0 .. 3],
+            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].head[w->sched.prio],
+            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].tail[w->sched.prio],
+            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].tail[w->sched.prio]->next,
+            sched_cpus[wake_cpu(&w->sched)].release_head,
+            sched_cpus[wake_cpu(&w->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&w->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release)->next)
+                ->prev;
+    ensures w->regs.x[0] == BH_OK && w->regs.x[8] == (\old(n->word) | bits) &&
+            w->state == TCB_RUNNABLE && w->blocked_on == \null &&
+            (w->sched.state == SCHED_READY || w->sched.state == SCHED_THROTTLED);
+    ensures n->word == 0;
+    ensures \let nx = \old(w->q_next);
+            w->q_next == \null && w->q_prev == \null && n->head == nx &&
+            (nx != \null ==> nx->q_prev == \null && n->tail == \old(n->tail)) &&
+            (nx == \null ==> n->tail == \null); */
+static void wake_waiter(struct notification *n, struct tcb *w, uint64_t bits)
+{
+    uint64_t word = n->word | bits;
+    wake_dequeue(&n->head, &n->tail, w);
+    n->word = 0;
+    w->regs.x[8] = word;
+}
+
+/* The first waiter gets the bits (the notification's and these) and leaves
+ * the queue; else the TCB bound to n, if blocked receiving, gets them; else
+ * they are kept (ORed into the word) and n is marked signalled. */
+/*@ requires \valid(n);
+    requires n->head != \null ==>
+      wake_ok(n->head) && wake_apart(n->head, n->head) && wake_apart_q(n->head, &n->head) &&
+      wake_apart_q(n->head, &n->tail) && \separated(n->head, n) && n->head->q_prev == \null &&
+      q_links_ok(n->head, &n->head, &n->tail) && q_nbrs_apart(n->head, n);
+    requires n->head == \null && n->bound != 0 ==>
+      \valid(bound_tcb_l(n)) &&
+      (bound_tcb_l(n)->state == TCB_BLOCKED_RECV ==> bound_wake_ok(n, bound_tcb_l(n)));
+    assigns n->word, n->active, n->head, n->tail, n->head->regs.x[8], n->head->q_next,
+            n->head->q_prev, n->head->q_prev->q_next, n->head->q_next->q_prev,
+            n->head->regs.x[0], n->head->state, n->head->blocked_on,
+            n->head->sched.cpu, n->head->sched.queue,
+            n->head->sched.state, n->head->sched.next, n->head->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].head[n->head->sched.prio],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].tail[n->head->sched.prio],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].tail[n->head->sched.prio]->next,
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition].summary,
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition].words[0 .. 3],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
+                .head[n->head->sched.prio],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
+                .tail[n->head->sched.prio],
+            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
+                .tail[n->head->sched.prio]->next,
+            sched_cpus[wake_cpu(&n->head->sched)].release_head,
+            sched_cpus[wake_cpu(&n->head->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&n->head->sched)], n->head->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&n->head->sched)],
+                n->head->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&n->head->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&n->head->sched)],
+                     n->head->sched.sc->next_release)->next)
+                ->prev,
+            bound_tcb_l(n)->regs.x[1], bound_tcb_l(n)->regs.x[8],
+            bound_tcb_l(n)->q_next, bound_tcb_l(n)->q_prev,
+            bound_tcb_l(n)->q_prev->q_next, bound_tcb_l(n)->q_next->q_prev,
+            blocked_ep(bound_tcb_l(n))->head, blocked_ep(bound_tcb_l(n))->tail,
+            bound_tcb_l(n)->regs.x[0], bound_tcb_l(n)->state, bound_tcb_l(n)->blocked_on,
+            bound_tcb_l(n)->sched.cpu, bound_tcb_l(n)->sched.queue,
+            bound_tcb_l(n)->sched.state, bound_tcb_l(n)->sched.next, bound_tcb_l(n)->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].head[bound_tcb_l(n)->sched.prio],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].tail[bound_tcb_l(n)->sched.prio],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0]
+                .tail[bound_tcb_l(n)->sched.prio]->next,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
+                .summary,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
+                .words[0 .. 3],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
+                .head[bound_tcb_l(n)->sched.prio],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
+                .tail[bound_tcb_l(n)->sched.prio],
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
+                .tail[bound_tcb_l(n)->sched.prio]->next,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_head,
+            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
+                bound_tcb_l(n)->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
+                bound_tcb_l(n)->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
+                     bound_tcb_l(n)->sched.sc->next_release)->next)
+                ->prev;
+    behavior waiter:
+      assumes n->head != \null;
+      ensures \let w = \old(n->head);
+              w->regs.x[0] == BH_OK && w->regs.x[8] == (\old(n->word) | bits) &&
+              w->state == TCB_RUNNABLE && w->blocked_on == \null &&
+              (w->sched.state == SCHED_READY || w->sched.state == SCHED_THROTTLED);
+      ensures n->word == 0;
+      ensures \let w = \old(n->head); \let nx = \old(w->q_next);
+              w->q_next == \null && w->q_prev == \null && n->head == nx &&
+              (nx != \null ==> nx->q_prev == \null && n->tail == \old(n->tail)) &&
+              (nx == \null ==> n->tail == \null);
+    behavior bound:
+      assumes n->head == \null && n->bound != 0 && bound_tcb_l(n)->state == TCB_BLOCKED_RECV;
+      ensures \let t = \old(bound_tcb_l(n));
+              t->regs.x[0] == BH_OK && t->regs.x[1] == BH_MSG_NOTIFICATION * 4096 &&
+              t->regs.x[8] == (\old(n->word) | bits) && t->state == TCB_RUNNABLE &&
+              t->blocked_on == \null &&
+              (t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED);
+      ensures n->word == 0 && n->active == 0;
+      ensures \let t = \old(bound_tcb_l(n)); \let ep = \old(blocked_ep(t));
+              t->q_next == \null && t->q_prev == \null &&
+              (\old(t->q_prev) != \null ==>
+                 \old(t->q_prev)->q_next == \old(t->q_next) && ep->head == \old(ep->head)) &&
+              (\old(t->q_prev) == \null ==> ep->head == \old(t->q_next)) &&
+              (\old(t->q_next) != \null ==>
+                 \old(t->q_next)->q_prev == \old(t->q_prev) && ep->tail == \old(ep->tail)) &&
+              (\old(t->q_next) == \null ==> ep->tail == \old(t->q_prev));
+    behavior idle:
+      assumes n->head == \null;
+      assumes n->bound == 0 || bound_tcb_l(n)->state != TCB_BLOCKED_RECV;
+      ensures n->word == (\old(n->word) | bits) && n->active == 1;
+      ensures n->head == \null && n->tail == \old(n->tail);
+    complete behaviors;
+    disjoint behaviors; */
 void ntfn_signal(struct notification *n, uint64_t bits)
 {
     struct tcb *w = n->head;
     if (w != NULL) {
-        q_remove(&n->head, &n->tail, w);
-        uint64_t word = n->word | bits;
-        n->word = 0;
-        tcb_wake(w, BH_OK);
-        w->regs.x[8] = word;
+        wake_waiter(n, w, bits);
         return;
     }
-    if (bound_recv_wake(n, bits)) {
+    struct tcb *t = bound_receiver(n);
+    if (t != NULL) {
+        wake_bound(n, t, bits);
         return;
     }
-    n->word |= bits;
+    n->word = n->word | bits;
     n->active = 1;
 }
 
+/* Wait (blocking) or Poll: a signalled notification (or a Poll) hands over
+ * its bits at once and is left clear; else t blocks on it, last in its
+ * queue. Blocked first: tcb_block's contract is about the state on entry. */
+/*@ requires \valid(t) && \valid(n) && \separated(t, n);
+    requires n->active == 0 && blocking ==>
+      t->sched.cpu < SCHED_MAX_CPUS && &t->sched != sched_cpus[t->sched.cpu].idle &&
+      \separated(&t->sched, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+      sched_linked(&t->sched) && \separated(n, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]) &&
+      \separated(n, t->sched.prev) && \separated(n, t->sched.next) &&
+      (n->tail == \null || (\valid(n->tail) && \separated(n->tail, t, n)));
+    assigns t->regs.x[0], t->regs.x[8], n->word, n->active, n->head, n->tail, t->q_next,
+            t->q_prev, n->tail->q_next, t->state, t->blocked_on, t->sched.state,
+            t->sched.next, t->sched.prev, t->sched.prev->next, t->sched.next->prev,
+            sched_nonsystem, sched_cpus[t->sched.cpu].rqs[t->sched.queue].summary,
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].words[0 .. 3],
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].head[t->sched.prio],
+            sched_cpus[t->sched.cpu].rqs[t->sched.queue].tail[t->sched.prio],
+            sched_cpus[t->sched.cpu].release_head, sched_cpus[t->sched.cpu].release_count;
+    behavior take:
+      assumes n->active != 0 || !blocking;
+      assigns t->regs.x[0], t->regs.x[8], n->word, n->active;
+      ensures t->regs.x[0] == BH_OK && t->regs.x[8] == \old(n->word);
+      ensures n->word == 0 && n->active == 0;
+    behavior block:
+      assumes n->active == 0 && blocking;
+      ensures t->state == TCB_BLOCKED_NTFN && t->sched.state == SCHED_BLOCKED;
+      ensures n->tail == t && t->q_next == \null && t->q_prev == \old(n->tail);
+      ensures \old(n->tail) != \null ==> \old(n->tail)->q_next == t && n->head == \old(n->head);
+      ensures \old(n->tail) == \null ==> n->head == t;
+    complete behaviors;
+    disjoint behaviors; */
 void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
 {
     if (n->active != 0 || !blocking) {
@@ -850,8 +1205,9 @@ void ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
         n->active = 0;
         return;
     }
-    q_append(&n->head, &n->tail, t);
     tcb_block(t, TCB_BLOCKED_NTFN, n);
+    //@ assert n->head == \at(n->head, Pre) && n->tail == \at(n->tail, Pre);
+    q_append(&n->head, &n->tail, t);
 }
 
 /* ---- bound notifications (BIND_TCB) ---- */
@@ -920,23 +1276,6 @@ static bool bound_ntfn_take(struct tcb *t)
     return true;
 }
 
-/* Signal with no waiter: the bound TCB, if blocked receiving, gets the bits. */
-static bool bound_recv_wake(struct notification *n, uint64_t bits)
-{
-    struct tcb *t = ntfn_bound_tcb(n);
-    if (t == NULL || t->state != TCB_BLOCKED_RECV) {
-        return false;
-    }
-    struct endpoint *ep = t->blocked_on;
-    q_remove(&ep->head, &ep->tail, t);
-    uint64_t word = n->word | bits;
-    n->word = 0;
-    n->active = 0;
-    tcb_wake(t, BH_OK);
-    deliver_bound(t, word);
-    return true;
-}
-
 bh_error_t ntfn_bind(struct notification *n, struct tcb *t)
 {
     if (n->bound != 0 || t->bound_ntfn != NULL) {
@@ -950,7 +1289,10 @@ bh_error_t ntfn_bind(struct notification *n, struct tcb *t)
     t->bound_ntfn = n;
     if (n->active != 0) {
         /* Signalled before the binding: a thread already receiving gets it now. */
-        (void)bound_recv_wake(n, 0);
+        struct tcb *r = bound_receiver(n);
+        if (r != NULL) {
+            wake_bound(n, r, 0);
+        }
     }
     return BH_OK;
 }

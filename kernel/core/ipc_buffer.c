@@ -2,8 +2,9 @@
  * A thread's IPC buffer as the kernel sees it, an endpoint's physical
  * address and the TCB at a physical address: the one place the IPC code
  * converts between physical addresses and pointers (pa_to_kva/kva_to_pa, the
- * identity phys mapping). Not proved: WP cannot follow an integer/pointer
- * cast, so the contracts of tcb_ipc_buffer, ipc_endpoint_pa and ipc_tcb_at
+ * identity phys mapping), and reads a blocked thread's void pointer. Not
+ * proved: WP cannot follow an integer/pointer or void pointer cast, so the
+ * contracts of tcb_ipc_buffer, ipc_endpoint_pa, ipc_tcb_at and ipc_blocked_ep
  * (kernel/ipc.h) are assumptions of the proofs that call them
  * (docs/PROOFS.md).
  */
@@ -29,4 +30,9 @@ paddr_t ipc_endpoint_pa(const struct endpoint *ep)
 struct tcb *ipc_tcb_at(uint64_t pa)
 {
     return pa_to_kva(pa_init(pa));
+}
+
+struct endpoint *ipc_blocked_ep(struct tcb *t)
+{
+    return t->blocked_on;
 }

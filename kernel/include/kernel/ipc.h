@@ -63,6 +63,20 @@ bh_error_t ntfn_bind(struct notification *n, struct tcb *t);
     ensures \result == kva_tcb(pa); */
 struct tcb *ipc_tcb_at(uint64_t pa);
 
+/*
+ * The endpoint t is blocked on (t->blocked_on, a void pointer: WP's typed
+ * model cannot follow its cast; defined in ipc_buffer.c, not proved: an
+ * assumption that it writes nothing and names blocked_ep(t), uninterpreted
+ * but for reading nothing else than t->blocked_on).
+ */
+/*@ axiomatic BlockedOnView {
+      logic struct endpoint *blocked_ep{L}(struct tcb *t) reads t->blocked_on;
+    }
+*/
+/*@ assigns \nothing;
+    ensures \result == blocked_ep(t); */
+struct endpoint *ipc_blocked_ep(struct tcb *t);
+
 /* Unbinding: the bound TCB, if any, forgets the notification, which is left
  * unbound. */
 /*@ requires \valid(n);
@@ -89,7 +103,39 @@ void ipc_cancel(struct tcb *t);
 void ipc_endpoint_destroyed(struct endpoint *ep);
 void ipc_notification_destroyed(struct notification *n);
 
-/* The thread becomes runnable with x0 = err (and leaves any queue). */
+/* The thread becomes runnable with x0 = err (and leaves any queue): READY,
+ * or THROTTLED when its context has no budget left; sched_make_runnable's
+ * contract (kernel/sched.h) for its scheduling state. */
+/*@ requires \valid(t) && t->sched.cpu < SCHED_MAX_CPUS && t->sched.affinity < SCHED_MAX_CPUS;
+    requires \separated(&t->sched, &sched_cpus[0 .. SCHED_MAX_CPUS - 1]);
+    requires &t->sched != sched_cpus[t->sched.cpu].idle;
+    requires t->sched.state != SCHED_READY && t->sched.state != SCHED_THROTTLED ==>
+             sched_can_queue(&t->sched, wake_cpu(&t->sched));
+    assigns t->regs.x[0], t->state, t->blocked_on,
+            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
+            sched_nonsystem, sched_kick_mask,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
+            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
+            sched_cpus[wake_cpu(&t->sched)].release_head,
+            sched_cpus[wake_cpu(&t->sched)].release_count,
+            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
+            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
+                 sched_cpus[wake_cpu(&t->sched)].release_head :
+                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
+                ->prev;
+    ensures t->regs.x[0] == err && t->state == TCB_RUNNABLE && t->blocked_on == \null;
+    ensures t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED;
+    ensures \old(t->sched.state) != SCHED_READY && \old(t->sched.state) != SCHED_THROTTLED &&
+            (\old(t->sched.sc) == \null || \old(t->sched.sc->remaining) != 0) ==>
+              t->sched.state == SCHED_READY; */
 void tcb_wake(struct tcb *t, uint64_t err);
 /* The thread stops for good (exit, unhandled fault). */
 void tcb_stop(struct tcb *t, uint64_t status);
