@@ -55,6 +55,8 @@ bool kernel_irq(uint32_t intid)
     assigns \nothing;
     ensures inv->len < 3 || inv->ncaps < 1 ==> \result == BH_E_TRUNCATED;
     ensures inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] >= IRQ_MAX ==> \result == BH_E_RANGE;
+    ensures inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] < IRQ_MAX &&
+            cap_type_l(inv->cap[0]) != BH_OBJ_CNODE ==> \result == BH_E_INVALID_CAPABILITY;
     ensures \result == BH_OK || \result == BH_E_TRUNCATED || \result == BH_E_RANGE ||
             \result == BH_E_INVALID_CAPABILITY;
     ensures \result == BH_OK <==> inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] < IRQ_MAX &&
@@ -73,6 +75,99 @@ static bh_error_t irq_get_check(const struct invocation *inv)
     return BH_OK;
 }
 
+/*@ logic integer irq_depth_l(integer d) = d > 64 ? 64 : d;
+    // s is the destination slot the invocation names.
+    predicate irq_dest{L}(struct invocation *inv, cte_t *s) =
+      resolves{L}(\at(inv->cap[0], L), \at(inv->mr[1], L), irq_depth_l(\at(inv->mr[2], L)), 1,
+                  s, 0);
+    predicate irq_table_same{L1, L2} =
+      \forall integer j; 0 <= j < IRQ_MAX ==>
+        \at(irqs[j].claimed, L1) == \at(irqs[j].claimed, L2) &&
+        \at(irqs[j].ntfn, L1) == \at(irqs[j].ntfn, L2) &&
+        \at(irqs[j].vcpu, L1) == \at(irqs[j].vcpu, L2);
+    predicate irq_slots_same{L1, L2} =
+      \forall cte_t *s; cdt_slot(s) ==>
+        \at(s->cap, L1) == \at(s->cap, L2) && \at(s->prev, L1) == \at(s->prev, L2) &&
+        \at(s->next, L1) == \at(s->next, L2);
+*/
+
+/*
+ * An IRQHandler capability for line intid in the empty slot dst, right after
+ * the IRQControl slot src: its child, so revoking IRQControl removes it.
+ */
+/*@ requires cdt_wf && cdt_at(src) && cdt_at(dst);
+    requires cap_type_l(src->cap) == BH_OBJ_IRQ_CONTROL && cap_null_l(dst->cap);
+    requires src->next != src;
+    assigns { *s | cte_t *s; cdt_slot(s) };
+    ensures cdt_wf;
+    ensures cap_type_l(dst->cap) == BH_OBJ_IRQ_HANDLER && dst->cap.w1 == intid;
+    ensures src->next == dst && dst->prev == src && dst->next == \old(src->next); */
+static void irq_install(cte_t *src, cte_t *dst, uint64_t intid)
+{
+    /*@ assert h_src: src->next == \null ||
+          (cdt_at(src->next) && !cap_null_l(src->next->cap) && src->next != dst); */
+    /*@ assert h_dst: dst->prev == \null && dst->next == \null && src != dst; */
+    cap_t h = cap_make(BH_OBJ_IRQ_HANDLER, pa_init(0), BH_RIGHTS_ALL, true);
+    h.w1 = intid;
+    cdt_insert_after(src, dst, h);
+}
+
+/*
+ * IRQControl GET: the argument checks (irq_get_check), then the destination
+ * slot, looked up exactly (a lookup fault's kind goes to x2), which must be
+ * empty, and the line, which must be free and claimable. Nothing changes on
+ * an error.
+ */
+/*@ requires \valid_read(inv) && \valid(caller);
+    requires inv->ncaps >= 1 ==>
+      valid_cnode(inv->cap[0]) || cap_type_l(inv->cap[0]) != BH_OBJ_CNODE;
+    requires cdt_wf && cnode_slots_cdt && cspace_closed;
+    requires cdt_at(inv->target) && cap_type_l(inv->target->cap) == BH_OBJ_IRQ_CONTROL;
+    requires \forall cte_t *s; cdt_slot(s) ==> \separated(s, &caller->regs.x[2]);
+    assigns caller->regs.x[2], irqs[inv->mr[0]].claimed, irqs[inv->mr[0]].ntfn,
+            irqs[inv->mr[0]].vcpu, { *s | cte_t *s; cdt_slot(s) };
+    ensures cdt_wf;
+    behavior short_message:
+      assumes inv->len < 3 || inv->ncaps < 1;
+      assigns \nothing;
+      ensures \result == BH_E_TRUNCATED;
+    behavior bad_intid:
+      assumes inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] >= IRQ_MAX;
+      assigns \nothing;
+      ensures \result == BH_E_RANGE;
+    behavior bad_root:
+      assumes inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] < IRQ_MAX &&
+              cap_type_l(inv->cap[0]) != BH_OBJ_CNODE;
+      assigns \nothing;
+      ensures \result == BH_E_INVALID_CAPABILITY;
+    behavior get:
+      assumes inv->len >= 3 && inv->ncaps >= 1 && inv->mr[0] < IRQ_MAX &&
+              cap_type_l(inv->cap[0]) == BH_OBJ_CNODE;
+      ensures g_lookup: (\forall cte_t *s; !irq_dest{Pre}(inv, s)) ==>
+        (\result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED) &&
+        caller->regs.x[2] != BH_LOOKUP_NONE;
+      ensures g_x2: \result != BH_E_RANGE && \result != BH_E_LOOKUP_FAILED ==>
+        caller->regs.x[2] == \old(caller->regs.x[2]);
+      ensures g_kept: \result != BH_OK ==>
+        irq_slots_same{Pre, Post} && irq_table_same{Pre, Post};
+      ensures g_used: (\forall cte_t *s; irq_dest{Pre}(inv, s) ==> !cap_null_l(\at(s->cap, Pre))) ==>
+        \result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED || \result == BH_E_DELETE_FIRST;
+      ensures g_in_use: \at(irqs[\at(inv->mr[0], Pre)].claimed, Pre) ==>
+        \result == BH_E_RANGE || \result == BH_E_LOOKUP_FAILED ||
+        \result == BH_E_DELETE_FIRST || \result == BH_E_IN_USE;
+      ensures g_line: \result == BH_OK ==>
+        irqs[\at(inv->mr[0], Pre)].claimed && irqs[\at(inv->mr[0], Pre)].ntfn == \null &&
+        irqs[\at(inv->mr[0], Pre)].vcpu == \null &&
+        (\forall integer j; 0 <= j < IRQ_MAX && j != \at(inv->mr[0], Pre) ==>
+           irqs[j].claimed == \at(irqs[j].claimed, Pre) &&
+           irqs[j].ntfn == \at(irqs[j].ntfn, Pre) && irqs[j].vcpu == \at(irqs[j].vcpu, Pre));
+      ensures g_cap: \result == BH_OK ==>
+        \exists cte_t *s; irq_dest{Pre}(inv, s) && cap_null_l(\at(s->cap, Pre)) &&
+          cap_type_l(s->cap) == BH_OBJ_IRQ_HANDLER && s->cap.w1 == \at(inv->mr[0], Pre) &&
+          s->prev == \at(inv->target, Pre) && \at(inv->target, Pre)->next == s &&
+          s->next == \at(\at(inv->target, Pre)->next, Pre);
+    complete behaviors;
+    disjoint behaviors; */
 static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
 {
     bh_error_t ce = irq_get_check(inv);
@@ -80,6 +175,7 @@ static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
         return ce;
     }
     uint64_t intid = inv->mr[0];
+    cte_t *src = inv->target;
     cte_t *dst = NULL;
     bh_lookup_fault_t lf;
     uint32_t depth = inv->mr[2] > 64 ? 64u : (uint32_t)inv->mr[2];
@@ -88,22 +184,24 @@ static bh_error_t irq_get(struct tcb *caller, const struct invocation *inv)
         caller->regs.x[2] = lf.kind;
         return e;
     }
+    /*@ assert g_dst: cdt_slot(dst) && \valid(dst) && irq_dest{Pre}(inv, dst); */
     if (!cap_is_null(dst->cap)) {
         return BH_E_DELETE_FIRST;
     }
     if (irqs[intid].claimed) {
         return BH_E_IN_USE;
     }
+    if (src->next == src) {
+        return BH_E_ILLEGAL_OPERATION; /* a cycle: not on a well-formed tree */
+    }
     e = arch_irq_claim((uint32_t)intid); /* refuses kernel-owned and absent lines */
     if (e != BH_OK) {
         return e;
     }
+    irq_install(src, dst, intid);
     irqs[intid].claimed = true;
     irqs[intid].ntfn = NULL;
     irqs[intid].vcpu = NULL;
-    cap_t h = cap_make(BH_OBJ_IRQ_HANDLER, pa_init(0), BH_RIGHTS_ALL, true);
-    h.w1 = intid;
-    cdt_insert_after(inv->target, dst, h); /* revoking IRQControl removes it */
     return BH_OK;
 }
 

@@ -141,13 +141,18 @@ static inline paddr_t cap_obj(cap_t c)
     return pa_init(c.w0 / 65536u * 16u); /* = (w0 >> CAP_OBJ_SHIFT) << 4 */
 }
 
-/* A capability with the common fields set and w1 = 0. obj must be 16-aligned. */
-/*@ assigns \nothing; */
+/* A capability with the common fields set and w1 = 0. obj must be 16-aligned.
+ * Written as the sum of its fields (= type & 0xff | (rights & BH_RIGHTS_ALL)
+ * << 8 | CAP_FLAG_ORIGINAL if original | (obj >> 4) << CAP_OBJ_SHIFT). */
+/*@ assigns \nothing;
+    ensures \result.w0 == obj.pa / 16 % 0x1000000000000 * 65536 + original * 8192 +
+                          rights % 32 * 256 + type % 256;
+    ensures \result.w1 == 0; */
 static inline cap_t cap_make(bh_objtype_t type, paddr_t obj, uint32_t rights, bool original)
 {
     cap_t c;
-    c.w0 = ((uint64_t)type & 0xffu) | ((uint64_t)(rights & BH_RIGHTS_ALL) << 8) |
-           ((pa_addr(obj) >> 4) << CAP_OBJ_SHIFT) | (original ? CAP_FLAG_ORIGINAL : 0u);
+    c.w0 = pa_addr(obj) / 16u % 0x1000000000000u * 65536u + (original ? 8192u : 0u) +
+           (uint64_t)(rights % 32u) * 256u + (uint64_t)type % 256u;
     c.w1 = 0u;
     return c;
 }
