@@ -913,25 +913,7 @@ static struct tcb *bound_receiver(struct notification *n)
     requires wake_apart_q(t, head) && wake_apart_q(t, tail) && q_links_ok(t, head, tail);
     assigns t->q_next, t->q_prev, t->q_prev->q_next, t->q_next->q_prev, *head, *tail,
             t->regs.x[0], t->state, t->blocked_on,
-            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].release_head,
-            sched_cpus[wake_cpu(&t->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&t->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
-                ->prev;
+            SCHED_RUNNABLE_FOOTPRINT(&t->sched);
     ensures t->regs.x[0] == BH_OK && t->state == TCB_RUNNABLE && t->blocked_on == \null &&
             (t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED);
     ensures t->q_next == \null && t->q_prev == \null;
@@ -957,25 +939,7 @@ static void wake_dequeue(struct tcb **head, struct tcb **tail, struct tcb *t)
     assigns n->word, n->active, t->regs.x[1], t->regs.x[8], t->q_next, t->q_prev,
             t->q_prev->q_next, t->q_next->q_prev, blocked_ep(t)->head, blocked_ep(t)->tail,
             t->regs.x[0], t->state, t->blocked_on,
-            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].release_head,
-            sched_cpus[wake_cpu(&t->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&t->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
-                ->prev;
+            SCHED_RUNNABLE_FOOTPRINT(&t->sched);
     ensures t->regs.x[0] == BH_OK && t->regs.x[1] == BH_MSG_NOTIFICATION * 4096 &&
             t->regs.x[8] == (\old(n->word) | bits) && t->state == TCB_RUNNABLE &&
             t->blocked_on == \null &&
@@ -1007,25 +971,7 @@ static void wake_bound(struct notification *n, struct tcb *t, uint64_t bits)
     assigns n->word, n->head, n->tail, w->regs.x[8], w->q_next, w->q_prev, w->q_prev->q_next,
             w->q_next->q_prev,
             w->regs.x[0], w->state, w->blocked_on,
-            w->sched.cpu, w->sched.queue, w->sched.state, w->sched.next, w->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&w->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&w->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&w->sched)].rqs[0].head[w->sched.prio],
-            sched_cpus[wake_cpu(&w->sched)].rqs[0].tail[w->sched.prio],
-            sched_cpus[wake_cpu(&w->sched)].rqs[0].tail[w->sched.prio]->next,
-            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].summary,
-            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].words[0 .. 3],
-            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].head[w->sched.prio],
-            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].tail[w->sched.prio],
-            sched_cpus[wake_cpu(&w->sched)].rqs[w->sched.partition].tail[w->sched.prio]->next,
-            sched_cpus[wake_cpu(&w->sched)].release_head,
-            sched_cpus[wake_cpu(&w->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&w->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&w->sched)], w->sched.sc->next_release)->next)
-                ->prev;
+            SCHED_RUNNABLE_FOOTPRINT(&w->sched);
     ensures w->regs.x[0] == BH_OK && w->regs.x[8] == (\old(n->word) | bits) &&
             w->state == TCB_RUNNABLE && w->blocked_on == \null &&
             (w->sched.state == SCHED_READY || w->sched.state == SCHED_THROTTLED);
@@ -1056,65 +1002,13 @@ static void wake_waiter(struct notification *n, struct tcb *w, uint64_t bits)
     assigns n->word, n->active, n->head, n->tail, n->head->regs.x[8], n->head->q_next,
             n->head->q_prev, n->head->q_prev->q_next, n->head->q_next->q_prev,
             n->head->regs.x[0], n->head->state, n->head->blocked_on,
-            n->head->sched.cpu, n->head->sched.queue,
-            n->head->sched.state, n->head->sched.next, n->head->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].head[n->head->sched.prio],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].tail[n->head->sched.prio],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[0].tail[n->head->sched.prio]->next,
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition].summary,
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition].words[0 .. 3],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
-                .head[n->head->sched.prio],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
-                .tail[n->head->sched.prio],
-            sched_cpus[wake_cpu(&n->head->sched)].rqs[n->head->sched.partition]
-                .tail[n->head->sched.prio]->next,
-            sched_cpus[wake_cpu(&n->head->sched)].release_head,
-            sched_cpus[wake_cpu(&n->head->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&n->head->sched)], n->head->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&n->head->sched)],
-                n->head->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&n->head->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&n->head->sched)],
-                     n->head->sched.sc->next_release)->next)
-                ->prev,
+            SCHED_RUNNABLE_FOOTPRINT(&n->head->sched),
             bound_tcb_l(n)->regs.x[1], bound_tcb_l(n)->regs.x[8],
             bound_tcb_l(n)->q_next, bound_tcb_l(n)->q_prev,
             bound_tcb_l(n)->q_prev->q_next, bound_tcb_l(n)->q_next->q_prev,
             blocked_ep(bound_tcb_l(n))->head, blocked_ep(bound_tcb_l(n))->tail,
             bound_tcb_l(n)->regs.x[0], bound_tcb_l(n)->state, bound_tcb_l(n)->blocked_on,
-            bound_tcb_l(n)->sched.cpu, bound_tcb_l(n)->sched.queue,
-            bound_tcb_l(n)->sched.state, bound_tcb_l(n)->sched.next, bound_tcb_l(n)->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].head[bound_tcb_l(n)->sched.prio],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0].tail[bound_tcb_l(n)->sched.prio],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[0]
-                .tail[bound_tcb_l(n)->sched.prio]->next,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
-                .summary,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
-                .words[0 .. 3],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
-                .head[bound_tcb_l(n)->sched.prio],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
-                .tail[bound_tcb_l(n)->sched.prio],
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].rqs[bound_tcb_l(n)->sched.partition]
-                .tail[bound_tcb_l(n)->sched.prio]->next,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_head,
-            sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
-                bound_tcb_l(n)->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
-                bound_tcb_l(n)->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&bound_tcb_l(n)->sched)],
-                     bound_tcb_l(n)->sched.sc->next_release)->next)
-                ->prev;
+            SCHED_RUNNABLE_FOOTPRINT(&bound_tcb_l(n)->sched);
     behavior waiter:
       assumes n->head != \null;
       ensures \let w = \old(n->head);

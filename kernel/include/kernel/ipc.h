@@ -112,25 +112,7 @@ void ipc_notification_destroyed(struct notification *n);
     requires t->sched.state != SCHED_READY && t->sched.state != SCHED_THROTTLED ==>
              sched_can_queue(&t->sched, wake_cpu(&t->sched));
     assigns t->regs.x[0], t->state, t->blocked_on,
-            t->sched.cpu, t->sched.queue, t->sched.state, t->sched.next, t->sched.prev,
-            sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[0].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].summary,
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].words[0 .. 3],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].head[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio],
-            sched_cpus[wake_cpu(&t->sched)].rqs[t->sched.partition].tail[t->sched.prio]->next,
-            sched_cpus[wake_cpu(&t->sched)].release_head,
-            sched_cpus[wake_cpu(&t->sched)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(&t->sched)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(&t->sched)], t->sched.sc->next_release)->next)
-                ->prev;
+            SCHED_RUNNABLE_FOOTPRINT(&t->sched);
     ensures t->regs.x[0] == err && t->state == TCB_RUNNABLE && t->blocked_on == \null;
     ensures t->sched.state == SCHED_READY || t->sched.state == SCHED_THROTTLED;
     ensures \old(t->sched.state) != SCHED_READY && \old(t->sched.state) != SCHED_THROTTLED &&

@@ -270,6 +270,31 @@ void sched_set_priority(struct sched_thread *t, uint8_t prio);
 /* BH_E_RANGE if partition >= BH_SCHED_MAX_PARTITIONS. A READY thread is requeued. */
 bh_error_t sched_set_partition(struct sched_thread *t, uint16_t partition);
 
+/* What sched_make_runnable(t) may write (its assigns clause): one macro so
+ * that its callers' contracts (IPC's wake paths) name the same locations;
+ * ACSL cannot name a set of locations once. Annotations are preprocessed.
+ * Not formatted: clang-format would write the ACSL range "0 .. 3" as "0..3",
+ * which Frama-C reads as two numbers. */
+// clang-format off
+#define SCHED_RUNNABLE_FOOTPRINT(t)                                                           \
+    (t)->cpu, (t)->queue, (t)->state, (t)->next, (t)->prev, sched_nonsystem, sched_kick_mask, \
+        sched_cpus[wake_cpu(t)].rqs[0].summary, sched_cpus[wake_cpu(t)].rqs[0].words[0 .. 3], \
+        sched_cpus[wake_cpu(t)].rqs[0].head[(t)->prio],                                       \
+        sched_cpus[wake_cpu(t)].rqs[0].tail[(t)->prio],                                       \
+        sched_cpus[wake_cpu(t)].rqs[0].tail[(t)->prio]->next,                                 \
+        sched_cpus[wake_cpu(t)].rqs[(t)->partition].summary,                                  \
+        sched_cpus[wake_cpu(t)].rqs[(t)->partition].words[0 .. 3],                            \
+        sched_cpus[wake_cpu(t)].rqs[(t)->partition].head[(t)->prio],                          \
+        sched_cpus[wake_cpu(t)].rqs[(t)->partition].tail[(t)->prio],                          \
+        sched_cpus[wake_cpu(t)].rqs[(t)->partition].tail[(t)->prio]->next,                    \
+        sched_cpus[wake_cpu(t)].release_head, sched_cpus[wake_cpu(t)].release_count,          \
+        rel_pos(&sched_cpus[wake_cpu(t)], (t)->sc->next_release)->next,                       \
+        (rel_pos(&sched_cpus[wake_cpu(t)], (t)->sc->next_release) == \null                    \
+             ? sched_cpus[wake_cpu(t)].release_head                                           \
+             : rel_pos(&sched_cpus[wake_cpu(t)], (t)->sc->next_release)->next)                \
+            ->prev
+// clang-format on
+
 /* BLOCKED/INACTIVE -> READY (tail of its list), or THROTTLED if its context
  * has no budget left. No effect on a READY or THROTTLED thread. */
 /*@ requires \valid(t) && t->cpu < SCHED_MAX_CPUS && t->affinity < SCHED_MAX_CPUS;
@@ -277,21 +302,7 @@ bh_error_t sched_set_partition(struct sched_thread *t, uint16_t partition);
     requires t != sched_cpus[t->cpu].idle;
     requires t->state != SCHED_READY && t->state != SCHED_THROTTLED ==>
              sched_can_queue(t, wake_cpu(t));
-    assigns t->cpu, t->queue, t->state, t->next, t->prev, sched_nonsystem, sched_kick_mask,
-            sched_cpus[wake_cpu(t)].rqs[0].summary, sched_cpus[wake_cpu(t)].rqs[0].words[0 .. 3],
-            sched_cpus[wake_cpu(t)].rqs[0].head[t->prio],
-                sched_cpus[wake_cpu(t)].rqs[0].tail[t->prio],
-            sched_cpus[wake_cpu(t)].rqs[0].tail[t->prio]->next,
-            sched_cpus[wake_cpu(t)].rqs[t->partition].summary,
-            sched_cpus[wake_cpu(t)].rqs[t->partition].words[0 .. 3],
-            sched_cpus[wake_cpu(t)].rqs[t->partition].head[t->prio],
-            sched_cpus[wake_cpu(t)].rqs[t->partition].tail[t->prio],
-            sched_cpus[wake_cpu(t)].rqs[t->partition].tail[t->prio]->next,
-            sched_cpus[wake_cpu(t)].release_head, sched_cpus[wake_cpu(t)].release_count,
-            rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release)->next,
-            (rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release) == \null ?
-                 sched_cpus[wake_cpu(t)].release_head :
-                 rel_pos(&sched_cpus[wake_cpu(t)], t->sc->next_release)->next)->prev;
+    assigns SCHED_RUNNABLE_FOOTPRINT(t);
     behavior queued:
       assumes t->state == SCHED_READY || t->state == SCHED_THROTTLED;
       ensures t->state == \old(t->state) && t->cpu == \old(t->cpu);
